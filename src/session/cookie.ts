@@ -1,0 +1,219 @@
+// #region imports
+/**
+ * The session cookie: its attributes, its expiry, and how it is written
+ * into a Set-Cookie header. Mirrors express-session's `session/cookie.js`.
+ *
+ * @module
+ */
+
+import cookie from 'cookie'
+import depd from 'depd'
+
+const deprecate = depd('express-session')
+// #endregion imports
+
+// #region types
+/**
+ * The `cookie` option of `session()`, and what `new Cookie(options)` accepts.
+ * Every field is optional; a `Cookie` starts as `{ path: '/', httpOnly: true, maxAge: null }`.
+ */
+export interface CookieOptions {
+  /** Milliseconds from now until the cookie expires; `null` makes a browser-session cookie. */
+  maxAge?: number | null
+  /** An absolute expiry date; when both are given, the one listed last wins. */
+  expires?: Date | null
+  /** The `maxAge` the cookie was created with; restored from the store when a session loads. */
+  originalMaxAge?: number | null
+  /** Adds the `Partitioned` attribute (CHIPS), for cookies in a third-party context. */
+  partitioned?: boolean
+  /** The `Priority` attribute: `'low'`, `'medium'` or `'high'`. */
+  priority?: 'low' | 'medium' | 'high'
+  /** The `Secure` attribute; `'auto'` follows whether the request arrived over HTTPS. */
+  secure?: boolean | 'auto'
+  /** The `HttpOnly` attribute, `true` unless turned off: page scripts cannot read the cookie. */
+  httpOnly?: boolean
+  /** The `Domain` attribute; without it the cookie goes back only to the host that set it. */
+  domain?: string
+  /** The `Path` attribute, `'/'` by default; the middleware also skips requests outside it. */
+  path?: string
+  /** The `SameSite` attribute; `true` means `'strict'`, `'auto'` picks `'none'` over HTTPS and `'lax'` otherwise. */
+  sameSite?: boolean | 'lax' | 'strict' | 'none' | 'auto'
+}
+
+/**
+ * The attributes a `Cookie` hands to the `cookie` package's `serialize`, and
+ * what a store keeps as `session.cookie`.
+ */
+export interface CookieData {
+  /** See {@link CookieOptions.originalMaxAge}. */
+  originalMaxAge: number | null | undefined
+  /** See {@link CookieOptions.partitioned}. */
+  partitioned: boolean | undefined
+  /** See {@link CookieOptions.priority}. */
+  priority: 'low' | 'medium' | 'high' | undefined
+  /** The expiry date, or `null`/`undefined` for a browser-session cookie. */
+  expires: Date | null | undefined
+  /** See {@link CookieOptions.secure}. */
+  secure: boolean | 'auto' | undefined
+  /** See {@link CookieOptions.httpOnly}. */
+  httpOnly: boolean | undefined
+  /** See {@link CookieOptions.domain}. */
+  domain: string | undefined
+  /** See {@link CookieOptions.path}. */
+  path: string | undefined
+  /** See {@link CookieOptions.sameSite}. */
+  sameSite: boolean | 'lax' | 'strict' | 'none' | 'auto' | undefined
+}
+
+/**
+ * A session's cookie, as `req.session.cookie`. Its attributes are plain
+ * properties; `expires` and `maxAge` are two views of one expiry date.
+ *
+ * @example
+ * ```ts
+ * const c = new Cookie({ maxAge: 60_000, sameSite: 'lax' })
+ * c.serialize('connect.sid', 's:abc.def')
+ * // 'connect.sid=s%3Aabc.def; Path=/; Expires=…; HttpOnly; SameSite=Lax'
+ * ```
+ */
+interface Cookie {
+  /** The `Path` attribute. */
+  path: string
+  /** The `HttpOnly` attribute. */
+  httpOnly: boolean
+  /** The `maxAge` the cookie was given, kept so that `touch()` can restart the clock. */
+  originalMaxAge: number | null | undefined
+  /** The `Secure` attribute. */
+  secure?: boolean | 'auto'
+  /** The `Domain` attribute. */
+  domain?: string
+  /** The `SameSite` attribute. */
+  sameSite?: boolean | 'lax' | 'strict' | 'none' | 'auto'
+  /** The `Partitioned` attribute. */
+  partitioned?: boolean
+  /** The `Priority` attribute. */
+  priority?: 'low' | 'medium' | 'high'
+  /** Where the `expires` accessor keeps its date; an own, enumerable property, as upstream has it. */
+  _expires?: Date | null
+  /** The expiry date; setting it also records the current `maxAge` as `originalMaxAge`. */
+  get expires(): Date | null | undefined
+  set expires(date: Date | null | undefined)
+  /** Milliseconds left until `expires`; setting it moves `expires` to now + ms. */
+  get maxAge(): number | null | undefined
+  set maxAge(ms: number | Date | null | undefined)
+  /** The attributes as one object, for `serialize` and for the store. */
+  readonly data: CookieData
+  /** The Set-Cookie header value for a cookie `name` holding `val`. */
+  serialize(name: string, val: string): string
+  /** What `JSON.stringify` writes for this cookie: its {@link Cookie.data}. */
+  toJSON(): CookieData
+}
+
+/** The `Cookie` constructor: a function constructor, like upstream's. */
+export interface CookieConstructor {
+  /** Make a cookie with the defaults, then copy every option but `data` onto it. */
+  new (options?: CookieOptions): Cookie
+  /** The shared accessors and methods of every cookie. */
+  prototype: Cookie
+}
+// #endregion types
+
+// #region constructor
+/**
+ * The session cookie's constructor, exported as `session.Cookie`.
+ */
+const Cookie = function Cookie(this: Cookie, options?: CookieOptions) {
+  this.path = '/'
+  this.maxAge = null
+  this.httpOnly = true
+
+  if (options) {
+    if (typeof options !== 'object') {
+      throw new TypeError('argument options must be a object')
+    }
+
+    for (const key in options) {
+      if (key !== 'data') {
+        copyOption(this, options, key)
+      }
+    }
+  }
+
+  if (this.originalMaxAge === undefined || this.originalMaxAge === null) {
+    this.originalMaxAge = this.maxAge
+  }
+} as unknown as CookieConstructor
+// #endregion constructor
+
+// #region prototype-expires
+Cookie.prototype = {
+  set expires(date: Date | null | undefined) {
+    this._expires = date
+    this.originalMaxAge = this.maxAge
+  },
+
+  get expires(): Date | null | undefined {
+    return this._expires
+  },
+// #endregion prototype-expires
+
+// #region prototype-max-age
+  set maxAge(ms: number | Date | null | undefined) {
+    if (ms && typeof ms !== 'number' && !(ms instanceof Date)) {
+      throw new TypeError('maxAge must be a number or Date')
+    }
+
+    if (ms instanceof Date) {
+      deprecate('maxAge as Date; pass number of milliseconds instead')
+    }
+
+    this.expires = typeof ms === 'number'
+      ? new Date(Date.now() + ms)
+      : ms
+  },
+
+  get maxAge(): number | null | undefined {
+    return this.expires instanceof Date
+      ? this.expires.valueOf() - Date.now()
+      : this.expires as null | undefined
+  },
+// #endregion prototype-max-age
+
+// #region prototype-data
+  get data(): CookieData {
+    return {
+      originalMaxAge: this.originalMaxAge,
+      partitioned: this.partitioned,
+      priority: this.priority,
+      expires: this._expires,
+      secure: this.secure,
+      httpOnly: this.httpOnly,
+      domain: this.domain,
+      path: this.path,
+      sameSite: this.sameSite
+    }
+  },
+// #endregion prototype-data
+
+// #region prototype-serialize
+  serialize(name: string, val: string): string {
+    return cookie.serialize(name, val, this.data as cookie.CookieSerializeOptions)
+  },
+
+  toJSON(): CookieData {
+    return this.data
+  }
+} as Cookie
+// #endregion prototype-serialize
+
+// #region copy-option
+/** Copy one option onto the cookie; assignment, so the accessors run. */
+function copyOption(target: Cookie, options: CookieOptions, key: string): void {
+  (target as unknown as Record<string, unknown>)[key] = (options as Record<string, unknown>)[key]
+}
+// #endregion copy-option
+
+// #region exports
+export default Cookie
+export { Cookie, Cookie as 'module.exports' }
+// #endregion exports

@@ -1,0 +1,168 @@
+// #region imports
+/**
+ * `MemoryStore`: the store `session()` uses when given none. Sessions live
+ * as JSON strings in one object inside this process. Mirrors
+ * express-session's `session/memory.js`.
+ *
+ * @module
+ */
+
+import util from 'node:util'
+import Store from './store.js'
+import type { SessionCallback, SessionData } from './session.js'
+// #endregion imports
+
+// #region defer
+// upstream kept a fallback for Node.js 0.8, which had no setImmediate
+const defer = setImmediate
+// #endregion defer
+
+// #region types
+/**
+ * A store that keeps every session in this process's memory. Fine for
+ * development and tests; in production it grows without bound (expired
+ * sessions are only dropped when read) and no second process can see it.
+ */
+interface MemoryStore extends Store {
+  /** The sessions, as JSON strings keyed by session id. */
+  sessions: Record<string, string>
+  /** Every live session, keyed by id; expired ones are dropped on the way. */
+  all(callback: (err: unknown, sessions?: Record<string, SessionData> | null) => void): void
+  /** Remove every session. */
+  clear(callback?: SessionCallback): void
+  /** Remove one session. */
+  destroy(sessionId: string, callback?: SessionCallback): void
+  /** A fresh copy of one session's data, or `undefined` when missing or expired. */
+  get(sessionId: string, callback: (err: unknown, session?: SessionData | null) => void): void
+  /** Store a session, serialised to JSON so later changes to the object do not leak in. */
+  set(sessionId: string, session: SessionData, callback?: SessionCallback): void
+  /** How many live sessions there are. */
+  length(callback: (err: unknown, length?: number) => void): void
+  /** Replace a stored session's cookie (its expiry), keeping its data. */
+  touch(sessionId: string, session: SessionData, callback?: SessionCallback): void
+}
+
+/** The `MemoryStore` constructor: a function constructor, like upstream's. */
+export interface MemoryStoreConstructor {
+  /** Make an empty in-memory store. */
+  new (): MemoryStore
+  /** The methods every in-memory store shares. */
+  prototype: MemoryStore
+}
+// #endregion types
+
+// #region constructor
+/**
+ * The in-memory store, exported as `session.MemoryStore`.
+ */
+const MemoryStore = function MemoryStore(this: MemoryStore) {
+  Store.call(this)
+  this.sessions = Object.create(null)
+} as unknown as MemoryStoreConstructor
+// #endregion constructor
+
+// #region inherits
+util.inherits(MemoryStore, Store)
+// #endregion inherits
+
+// #region all
+MemoryStore.prototype.all = function all(this: MemoryStore, callback) {
+  const sessionIds = Object.keys(this.sessions)
+  const sessions: Record<string, SessionData> = Object.create(null)
+
+  for (let i = 0; i < sessionIds.length; i++) {
+    const sessionId = sessionIds[i]
+    const session = getSession.call(this, sessionId)
+
+    if (session) {
+      sessions[sessionId] = session
+    }
+  }
+
+  callback && defer(callback, null, sessions)
+}
+// #endregion all
+
+// #region clear
+MemoryStore.prototype.clear = function clear(this: MemoryStore, callback) {
+  this.sessions = Object.create(null)
+  callback && defer(callback)
+}
+// #endregion clear
+
+// #region destroy
+MemoryStore.prototype.destroy = function destroy(this: MemoryStore, sessionId, callback) {
+  delete this.sessions[sessionId]
+  callback && defer(callback)
+}
+// #endregion destroy
+
+// #region get
+MemoryStore.prototype.get = function get(this: MemoryStore, sessionId, callback) {
+  defer(callback, null, getSession.call(this, sessionId))
+}
+// #endregion get
+
+// #region set
+MemoryStore.prototype.set = function set(this: MemoryStore, sessionId, session, callback) {
+  this.sessions[sessionId] = JSON.stringify(session)
+  callback && defer(callback)
+}
+// #endregion set
+
+// #region length
+MemoryStore.prototype.length = function length(this: MemoryStore, callback) {
+  this.all(function (err, sessions) {
+    if (err) return callback(err)
+    callback(null, Object.keys(sessions as Record<string, SessionData>).length)
+  })
+}
+// #endregion length
+
+// #region touch
+MemoryStore.prototype.touch = function touch(this: MemoryStore, sessionId, session, callback) {
+  const currentSession = getSession.call(this, sessionId)
+
+  if (currentSession) {
+    // update expiration
+    currentSession.cookie = session.cookie
+    this.sessions[sessionId] = JSON.stringify(currentSession)
+  }
+
+  callback && defer(callback)
+}
+// #endregion touch
+
+// #region get-session
+/** Parse one stored session, dropping it instead when its cookie has expired. */
+function getSession(this: MemoryStore, sessionId: string): SessionData | undefined {
+  const json = this.sessions[sessionId]
+
+  if (!json) {
+    return
+  }
+
+  // parse
+  const sess = JSON.parse(json) as SessionData
+
+  if (sess.cookie) {
+    const stored: unknown = sess.cookie.expires
+    const expires = typeof stored === 'string'
+      ? new Date(stored)
+      : stored as Date | null | undefined
+
+    // destroy expired session
+    if (expires && expires.valueOf() <= Date.now()) {
+      delete this.sessions[sessionId]
+      return
+    }
+  }
+
+  return sess
+}
+// #endregion get-session
+
+// #region exports
+export default MemoryStore
+export { MemoryStore, MemoryStore as 'module.exports' }
+// #endregion exports

@@ -1,0 +1,204 @@
+// #region imports
+/**
+ * `req.session`: the object a request carries, holding the session's data
+ * as its own enumerable properties and its methods on the prototype.
+ * Mirrors express-session's `session/session.js`.
+ *
+ * @module
+ */
+
+import type { IncomingMessage } from 'node:http'
+import type { Cookie } from './cookie.js'
+import type { Store } from './store.js'
+// #endregion imports
+
+// #region types
+/**
+ * What a session holds, as a store keeps it. Only `cookie` is known here;
+ * an application adds its own fields by declaration merging:
+ *
+ * @example
+ * ```ts
+ * declare module 'express-session-annotated' {
+ *   interface SessionData { views: number; user: string }
+ * }
+ * ```
+ */
+export interface SessionData {
+  /** The session's cookie; in a store it is plain data, on a request it is a {@link Cookie}. */
+  cookie: Cookie
+}
+
+/** A callback that receives an error, or nothing when all went well. */
+export type SessionCallback = (err?: unknown) => void
+
+/**
+ * The request as the session sees it: Node's `IncomingMessage` plus what
+ * this middleware, Express and cookie-parser put on it. Plain `node:http`
+ * requests qualify, as do Express's.
+ */
+export interface SessionRequest extends IncomingMessage {
+  /** The session of this request, once the middleware has loaded or made one. */
+  session?: Session | null
+  /** The session's id: read from the cookie, then the id of the session attached. */
+  sessionID?: string
+  /** The store the middleware uses, exposed for the session's methods. */
+  sessionStore?: Store
+  /** The secret cookie-parser was given, used when `session()` has none. */
+  secret?: string
+  /** Signed cookies, as cookie-parser leaves them. */
+  signedCookies?: Record<string, unknown>
+  /** All cookies, as cookie-parser leaves them. */
+  cookies?: Record<string, unknown>
+  /** Express's verdict on whether the request came over HTTPS. */
+  secure?: boolean
+  /** The URL before any router stripped a mount path (set by Express). */
+  originalUrl?: string
+}
+
+/**
+ * A session as a request carries it. Its enumerable properties are exactly
+ * the session's data (and `cookie`); `id`, `req` and the methods are
+ * non-enumerable, so they are never saved.
+ */
+interface Session {
+  /** The session id, fixed when the object was made (non-enumerable). */
+  readonly id: string
+  /** The request this session belongs to (non-enumerable). */
+  readonly req: SessionRequest
+  /** The session cookie. */
+  cookie: Cookie
+  /** Restart the cookie's expiry clock; the middleware does this on every response. */
+  touch(): this
+  /** Set `cookie.maxAge` back to `cookie.originalMaxAge`. */
+  resetMaxAge(): this
+  /** Write the session to the store now, rather than when the response ends. */
+  save(callback?: SessionCallback): this
+  /** Replace `req.session` with a fresh copy from the store; an error if the store no longer has it. */
+  reload(callback: SessionCallback): this
+  /** Remove the session from the request and from the store. */
+  destroy(callback?: SessionCallback): this
+  /**
+   * Destroy this session and attach a new one with a new id, keeping
+   * nothing: the defence against session fixation after a login.
+   *
+   * @example
+   * ```ts
+   * app.post('/login', (req, res, next) => {
+   *   req.session.regenerate((err) => {
+   *     if (err) return next(err)
+   *     req.session.user = 'rasmus'
+   *     res.redirect('/')
+   *   })
+   * })
+   * ```
+   */
+  regenerate(callback: SessionCallback): this
+}
+
+/** The `Session` constructor: a function constructor, like upstream's. */
+export interface SessionConstructor {
+  /** Make a session for `req` (its id is `req.sessionID`), copying `data`'s properties onto it. */
+  new (req: SessionRequest, data?: object): Session
+  /** The shared methods of every session. */
+  prototype: Session
+}
+// #endregion types
+
+// #region constructor
+/**
+ * The constructor of `req.session`, exported as `session.Session`.
+ */
+const Session = function Session(this: Session, req: SessionRequest, data?: object) {
+  Object.defineProperty(this, 'req', { value: req })
+  Object.defineProperty(this, 'id', { value: req.sessionID })
+
+  if (typeof data === 'object' && data !== null) {
+    // merge data into this, ignoring prototype properties
+    for (const prop in data) {
+      if (!(prop in this)) {
+        copyProperty(this, data, prop)
+      }
+    }
+  }
+} as unknown as SessionConstructor
+// #endregion constructor
+
+// #region touch
+defineMethod(Session.prototype, 'touch', function touch(this: Session) {
+  return this.resetMaxAge()
+})
+// #endregion touch
+
+// #region reset-max-age
+defineMethod(Session.prototype, 'resetMaxAge', function resetMaxAge(this: Session) {
+  this.cookie.maxAge = this.cookie.originalMaxAge
+  return this
+})
+// #endregion reset-max-age
+
+// #region save
+defineMethod(Session.prototype, 'save', function save(this: Session, fn?: SessionCallback) {
+  storeOf(this).set(this.id, this, fn || function () {})
+  return this
+})
+// #endregion save
+
+// #region reload
+defineMethod(Session.prototype, 'reload', function reload(this: Session, fn: SessionCallback) {
+  const req = this.req
+  const store = storeOf(this)
+
+  store.get(this.id, function (err, sess) {
+    if (err) return fn(err)
+    if (!sess) return fn(new Error('failed to load session'))
+    store.createSession(req, sess)
+    fn()
+  })
+  return this
+})
+// #endregion reload
+
+// #region destroy
+defineMethod(Session.prototype, 'destroy', function destroy(this: Session, fn?: SessionCallback) {
+  delete this.req.session
+  storeOf(this).destroy(this.id, fn)
+  return this
+})
+// #endregion destroy
+
+// #region regenerate
+defineMethod(Session.prototype, 'regenerate', function regenerate(this: Session, fn: SessionCallback) {
+  storeOf(this).regenerate(this.req, fn)
+  return this
+})
+// #endregion regenerate
+
+// #region define-method
+/** Put a method on a prototype the way built-in methods sit: non-enumerable. */
+function defineMethod<K extends keyof Session>(obj: Session, name: K, fn: Session[K]): void {
+  Object.defineProperty(obj, name, {
+    configurable: true,
+    enumerable: false,
+    value: fn,
+    writable: true
+  })
+}
+// #endregion define-method
+
+// #region helpers
+/** The store behind a session: the one the middleware put on the request. */
+function storeOf(sess: Session): Store {
+  return sess.req.sessionStore as Store
+}
+
+/** Copy one stored property onto a new session. */
+function copyProperty(target: Session, data: object, prop: string): void {
+  (target as unknown as Record<string, unknown>)[prop] = (data as Record<string, unknown>)[prop]
+}
+// #endregion helpers
+
+// #region exports
+export default Session
+export { Session, Session as 'module.exports' }
+// #endregion exports

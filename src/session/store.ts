@@ -1,0 +1,145 @@
+// #region imports
+/**
+ * `Store`: the base every session store inherits from. It is an
+ * EventEmitter with three helpers; the storage itself (`get`, `set`,
+ * `destroy`, and optionally `touch`, `all`, `length`, `clear`) is the
+ * subclass's. Mirrors express-session's `session/store.js`.
+ *
+ * @module
+ */
+
+import { EventEmitter } from 'node:events'
+import util from 'node:util'
+import Cookie from './cookie.js'
+import Session from './session.js'
+import type { SessionCallback, SessionData, SessionRequest } from './session.js'
+// #endregion imports
+
+// #region types
+/**
+ * The contract between the middleware and a store. A store must implement
+ * `get`, `set` and `destroy`; `touch` lets `resave: false` keep sessions
+ * alive without rewriting them; `all`, `length` and `clear` are optional
+ * extras. Every callback follows Node's `(err, result)` convention.
+ *
+ * @example
+ * ```ts
+ * import { Store, type SessionData } from 'express-session-annotated'
+ *
+ * class MapStore extends Store {
+ *   sessions = new Map<string, string>()
+ *   get(sid: string, cb: (err: unknown, sess?: SessionData | null) => void) {
+ *     const json = this.sessions.get(sid)
+ *     cb(null, json ? JSON.parse(json) : null)
+ *   }
+ *   set(sid: string, sess: SessionData, cb?: (err?: unknown) => void) {
+ *     this.sessions.set(sid, JSON.stringify(sess))
+ *     cb?.()
+ *   }
+ *   destroy(sid: string, cb?: (err?: unknown) => void) {
+ *     this.sessions.delete(sid)
+ *     cb?.()
+ *   }
+ * }
+ * ```
+ */
+interface Store extends EventEmitter {
+  /** Fetch a session's data by id: `null` or `undefined` when there is none. */
+  get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void
+  /** Save a session's data under its id. */
+  set(sid: string, session: SessionData, callback?: SessionCallback): void
+  /** Remove a session by id. */
+  destroy(sid: string, callback?: SessionCallback): void
+  /** Optional: refresh a session's expiry without rewriting its data. */
+  touch?(sid: string, session: SessionData, callback?: SessionCallback): void
+  /** Optional: every live session, keyed by id (or as an array). */
+  all?(callback: (err: unknown, sessions?: Record<string, SessionData> | SessionData[] | null) => void): void
+  /** Optional: how many live sessions there are. */
+  length?(callback: (err: unknown, length?: number) => void): void
+  /** Optional: remove every session. */
+  clear?(callback?: SessionCallback): void
+  /**
+   * Attach a brand-new session to `req`. Not written by store authors:
+   * `session()` installs it on the store it is given.
+   */
+  generate(req: SessionRequest): void
+  /** Destroy the request's session and generate a new one in its place. */
+  regenerate(req: SessionRequest, fn: SessionCallback): void
+  /** Fetch a session by id and build a {@link Session} from it, outside any request. */
+  load(sid: string, fn: (err?: unknown, session?: Session) => void): void
+  /** Turn stored data into `req.session`: a {@link Session} with a real {@link Cookie}. */
+  createSession(req: SessionRequest, sess: SessionData): Session
+}
+
+/**
+ * The `Store` constructor. A function constructor, not a `class`, so that
+ * stores written the old way (`Store.call(this)` plus `util.inherits`) keep
+ * working beside `class MyStore extends Store`.
+ */
+export interface StoreConstructor {
+  /** Make a store: an EventEmitter with no sessions of its own. */
+  new (): Store
+  /** The helpers every store inherits. */
+  prototype: Store
+}
+// #endregion types
+
+// #region constructor
+/**
+ * The base class of session stores, exported as `session.Store`.
+ */
+const Store = function Store(this: Store) {
+  EventEmitter.call(this)
+} as unknown as StoreConstructor
+// #endregion constructor
+
+// #region inherits
+util.inherits(Store, EventEmitter)
+// #endregion inherits
+
+// #region regenerate
+Store.prototype.regenerate = function (this: Store, req: SessionRequest, fn: SessionCallback) {
+  const self = this
+  this.destroy(req.sessionID as string, function (err) {
+    self.generate(req)
+    fn(err)
+  })
+}
+// #endregion regenerate
+
+// #region load
+Store.prototype.load = function (this: Store, sid: string, fn: (err?: unknown, session?: Session) => void) {
+  const self = this
+  this.get(sid, function (err, sess) {
+    if (err) return fn(err)
+    if (!sess) return fn()
+    const req = { sessionID: sid, sessionStore: self } as SessionRequest
+    fn(null, self.createSession(req, sess))
+  })
+}
+// #endregion load
+
+// #region create-session
+Store.prototype.createSession = function (this: Store, req: SessionRequest, sess: SessionData): Session {
+  const expires: unknown = sess.cookie.expires
+  const originalMaxAge = sess.cookie.originalMaxAge
+
+  sess.cookie = new Cookie(sess.cookie)
+
+  if (typeof expires === 'string') {
+    // convert expires to a Date object
+    sess.cookie.expires = new Date(expires)
+  }
+
+  // keep originalMaxAge intact
+  sess.cookie.originalMaxAge = originalMaxAge
+
+  req.session = new Session(req, sess)
+  return req.session
+}
+// #endregion create-session
+
+// #region exports
+export default Store
+export { Store, Store as 'module.exports' }
+// #endregion exports

@@ -1,0 +1,103 @@
+/**
+ * The Express 5 app most tests use: optional setup middleware, the session
+ * middleware under test, the route's handler, and an error handler that
+ * answers 500 with the error's message (or, when the response has already
+ * gone out, records the error for the test to inspect).
+ */
+import http from 'node:http'
+import express from 'express'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import type { SessionOptions } from '../../src/index.js'
+import { serve, type Served } from './http.js'
+import type { SessionModule } from './implementations.js'
+
+/** An app under test, already listening, with the errors it saw after responding. */
+export interface SessionApp extends Served {
+  app: express.Express
+  /** Errors passed to `next(err)` after the response had been sent. */
+  lateErrors: unknown[]
+}
+
+/** Options for {@link sessionApp}. */
+export interface AppParts {
+  /** Runs before the session middleware (to fake `req.secure`, cookie-parser, …). */
+  setup?: RequestHandler
+  /** Answers the request once the session is attached; `res.end()` by default. */
+  respond?: (req: Request, res: Response, next: NextFunction) => void
+}
+
+/** The options tests start from: a secret, a one-minute cookie, and the documented defaults spelled out. */
+export function withDefaults(options: SessionOptions = {}): SessionOptions {
+  const opts: SessionOptions = { ...options }
+  if (!('secret' in opts)) opts.secret = 'keyboard cat'
+  if (!('cookie' in opts)) opts.cookie = { maxAge: 60 * 1000 }
+  if (!('resave' in opts)) opts.resave = true
+  if (!('saveUninitialized' in opts)) opts.saveUninitialized = true
+  return opts
+}
+
+/** Build and start an app running `session(withDefaults(options))`. */
+export async function sessionApp(session: SessionModule, options?: SessionOptions, parts: AppParts = {}): Promise<SessionApp> {
+  const app = express()
+  const lateErrors: unknown[] = []
+  if (parts.setup) app.use(parts.setup)
+  app.use(session(withDefaults(options)))
+  app.use(parts.respond ?? ((_req: Request, res: Response) => { res.end() }))
+  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) {
+      lateErrors.push(err)
+      return
+    }
+    void next
+    res.status(500).type('text').send(err instanceof Error ? err.message : String(err))
+  })
+  const served = await serve(app)
+  return { ...served, app, lateErrors }
+}
+
+/** Wait until `check` passes, polling every 5 ms for up to a second. */
+export async function eventually(check: () => void): Promise<void> {
+  const deadline = Date.now() + 1000
+  for (;;) {
+    try {
+      check()
+      return
+    } catch (err) {
+      if (Date.now() > deadline) throw err
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+  }
+}
+
+/** Resolve after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** A bare `node:http` server running the session middleware: no Express at all. */
+export async function plainApp(
+  session: SessionModule,
+  options: SessionOptions | undefined,
+  respond: (req: http.IncomingMessage & { session?: unknown; sessionID?: string }, res: http.ServerResponse) => void,
+  setup?: (req: http.IncomingMessage, res: http.ServerResponse) => void
+): Promise<SessionApp> {
+  const middleware = session(withDefaults(options))
+  const lateErrors: unknown[] = []
+  const listener: http.RequestListener = (req, res) => {
+    setup?.(req, res)
+    middleware(req, res, (err) => {
+      if (err && !res.headersSent) {
+        res.statusCode = 500
+        res.end(err instanceof Error ? err.message : String(err))
+        return
+      }
+      if (err) {
+        lateErrors.push(err)
+        return
+      }
+      respond(req, res)
+    })
+  }
+  const served = await serve(listener)
+  return { ...served, app: express(), lateErrors }
+}

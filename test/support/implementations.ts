@@ -1,0 +1,21 @@
+/**
+ * The two implementations the behaviour tests run against: ours, and the
+ * real express-session 1.19.0 as the reference. A behaviour that holds for
+ * one and not the other is a fidelity bug.
+ */
+import { createRequire } from 'node:module'
+import ours from '../../src/index.js'
+
+const require = createRequire(import.meta.url)
+
+/** The session module's shape, which both implementations share. */
+export type SessionModule = typeof ours
+
+/** express-session 1.19.0, loaded from node_modules, typed as ours. */
+export const upstream = require('express-session') as SessionModule
+
+/** Both implementations, for `describe.each`. */
+export const implementations: Array<{ name: string; session: SessionModule }> = [
+  { name: 'ours', session: ours },
+  { name: 'express-session 1.19.0', session: upstream }
+]

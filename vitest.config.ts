@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    pool: 'forks',
+    testTimeout: 10_000,
+    coverage: {
+      provider: 'v8',
+      include: ['src/index.ts', 'src/session/*.ts'],
+      reporter: ['text-summary', 'text'],
+      thresholds: {
+        lines: 100,
+        functions: 100,
+        branches: 95,
+        statements: 100
+      }
+    }
+  }
+})
