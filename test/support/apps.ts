@@ -20,6 +20,8 @@ export interface SessionApp extends Served {
 
 /** Options for {@link sessionApp}. */
 export interface AppParts {
+  /** Called on the app before any middleware is added (for settings such as `trust proxy`). */
+  configure?: (app: express.Express) => void
   /** Runs before the session middleware (to fake `req.secure`, cookie-parser, …). */
   setup?: RequestHandler
   /** Answers the request once the session is attached; `res.end()` by default. */
@@ -40,6 +42,7 @@ export function withDefaults(options: SessionOptions = {}): SessionOptions {
 export async function sessionApp(session: SessionModule, options?: SessionOptions, parts: AppParts = {}): Promise<SessionApp> {
   const app = express()
   const lateErrors: unknown[] = []
+  parts.configure?.(app)
   if (parts.setup) app.use(parts.setup)
   app.use(session(withDefaults(options)))
   app.use(parts.respond ?? ((_req: Request, res: Response) => { res.end() }))

@@ -47,3 +47,29 @@ export function countCalls(store: Store, ...methods: Array<'get' | 'set' | 'dest
   }
   return counts
 }
+
+/** Hold every `set` on a store until the test releases it. */
+export function holdSets(store: Store): { release: () => void; pending: () => number } {
+  const original = store.set
+  const waiting: Array<() => void> = []
+  store.set = function (this: Store, sid, sess, cb) {
+    waiting.push(() => original.call(this, sid, sess, cb))
+  }
+  return {
+    release: () => { for (const run of waiting.splice(0)) run() },
+    pending: () => waiting.length
+  }
+}
+
+/** A store whose callbacks run synchronously, inside the call. */
+export function syncStore(StoreBase: new () => Store): Store & { sessions: Map<string, string> } {
+  const store = new StoreBase() as Store & { sessions: Map<string, string> }
+  store.sessions = new Map()
+  store.get = (sid, cb) => {
+    const json = store.sessions.get(sid)
+    cb(null, json ? JSON.parse(json) : undefined)
+  }
+  store.set = (sid, sess, cb) => { store.sessions.set(sid, JSON.stringify(sess)); cb?.() }
+  store.destroy = (sid, cb) => { store.sessions.delete(sid); cb?.() }
+  return store
+}

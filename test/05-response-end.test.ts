@@ -1,0 +1,563 @@
+/**
+ * Chapter 05 — the end of the response: when the cookie is written, when
+ * the session is saved, touched or destroyed, and how `res.end` waits for
+ * the store. Each test runs against ours and against express-session 1.19.0.
+ */
+import fs from 'node:fs'
+import http from 'node:http'
+import https from 'node:https'
+import type { AddressInfo } from 'node:net'
+import type { Request, Response } from 'express'
+import { describe, expect, it } from 'vitest'
+import { eventually, plainApp, sessionApp, sleep } from './support/apps.js'
+import { cookieHeader, parseSetCookie, sessionCookie, sessionId, setCookies } from './support/cookies.js'
+import { closeServer } from './support/http.js'
+import { implementations } from './support/implementations.js'
+import { countCalls, holdSets, storeGet, syncStore } from './support/stores.js'
+
+type Data = { views?: number; user?: unknown; hit?: boolean }
+
+/** The session as the application's data. */
+function data(req: Request): Data {
+  return req.session as unknown as Data
+}
+
+/** Count visits and answer with the count. */
+function countVisits(req: Request, res: Response): void {
+  data(req).views = (data(req).views ?? 0) + 1
+  res.end(String(data(req).views))
+}
+
+/** Answer without touching the session. */
+function readOnly(req: Request, res: Response): void {
+  res.end(String(data(req).views))
+}
+
+const fixtures = new URL('./fixtures/', import.meta.url)
+
+describe.each(implementations)('$name', ({ session }) => {
+  describe('when the cookie is sent', () => {
+    it('a new session gets a cookie when saveUninitialized is true', async () => {
+      const { client } = await sessionApp(session, { saveUninitialized: true })
+      const res = await client.get('/').expect(200)
+      expect(sessionCookie(res)?.name).toBe('connect.sid')
+    })
+
+    it('an untouched new session gets no cookie when saveUninitialized is false', async () => {
+      const { client } = await sessionApp(session, { saveUninitialized: false })
+      const res = await client.get('/').expect(200)
+      expect(setCookies(res)).toEqual([])
+    })
+
+    it('a new session gets a cookie once it holds data, even when saveUninitialized is false', async () => {
+      const { client } = await sessionApp(session, { saveUninitialized: false }, { respond: countVisits })
+      const res = await client.get('/').expect(200, '1')
+      expect(sessionCookie(res)?.name).toBe('connect.sid')
+    })
+
+    it('a known session that did not change gets no cookie', async () => {
+      const { client } = await sessionApp(session, {}, { respond: readOnly })
+      const first = await client.get('/').expect(200)
+      const second = await client.get('/').set('Cookie', cookieHeader(first)).expect(200)
+      expect(setCookies(second)).toEqual([])
+    })
+
+    it('a known session that changed gets its cookie again, with a new expiry', async () => {
+      const { client } = await sessionApp(session, {}, { respond: countVisits })
+      const first = await client.get('/').expect(200, '1')
+      const second = await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
+      expect(sessionCookie(second)?.value).toBe(sessionCookie(first)?.value)
+      expect(sessionCookie(second)?.attributes.expires).toBeTypeOf('string')
+    })
+
+    it('a browser-session cookie is sent once, not again when the session changes', async () => {
+      const { client } = await sessionApp(session, { cookie: {} }, { respond: countVisits })
+      const first = await client.get('/').expect(200, '1')
+      expect(sessionCookie(first)?.attributes.expires).toBeUndefined()
+      const second = await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
+      expect(setCookies(second)).toEqual([])
+    })
+
+    it('with rolling, every response carries the cookie', async () => {
+      const { client } = await sessionApp(session, { rolling: true }, { respond: readOnly })
+      const first = await client.get('/').expect(200)
+      const second = await client.get('/').set('Cookie', cookieHeader(first)).expect(200)
+      expect(sessionCookie(second)?.name).toBe('connect.sid')
+    })
+
+    it('with rolling but not saveUninitialized, an untouched new session still gets no cookie', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(session, { store, rolling: true, saveUninitialized: false })
+      const res = await client.get('/').expect(200)
+      expect(setCookies(res)).toEqual([])
+      expect(store.sessions).toEqual({})
+    })
+
+    it('with rolling, the cookie goes out even when the body is written slowly', async () => {
+      const { client } = await sessionApp(session, { rolling: true }, {
+        respond: (req, res) => {
+          data(req).user = 'bob'
+          res.write('hello, ')
+          setTimeout(() => res.end('world!'), 20)
+        }
+      })
+      const res = await client.get('/').expect(200, 'hello, world!')
+      expect(sessionCookie(res)?.name).toBe('connect.sid')
+    })
+
+    it('cookies the route set with setHeader are kept beside the session cookie', async () => {
+      const { client } = await sessionApp(session, {}, {
+        respond: (_req, res) => { res.setHeader('Set-Cookie', ['a=1', 'b=2']); res.end() }
+      })
+      const res = await client.get('/').expect(200)
+      expect(setCookies(res).map((c) => parseSetCookie(c).name)).toEqual(['a', 'b', 'connect.sid'])
+    })
+
+    it('a single cookie string set by the route is kept too', async () => {
+      const { client } = await sessionApp(session, {}, {
+        respond: (_req, res) => { res.setHeader('Set-Cookie', 'previous=cookieValue'); res.end() }
+      })
+      const res = await client.get('/').expect(200)
+      expect(setCookies(res).map((c) => parseSetCookie(c).name)).toEqual(['previous', 'connect.sid'])
+    })
+
+    it('cookies passed to writeHead are kept beside the session cookie', async () => {
+      const { client } = await sessionApp(session, {}, {
+        respond: (_req, res) => { res.writeHead(200, { 'Set-Cookie': 'previous=cookieValue' }); res.end() }
+      })
+      const res = await client.get('/').expect(200)
+      expect(setCookies(res).map((c) => parseSetCookie(c).name)).toEqual(['previous', 'connect.sid'])
+    })
+
+    it('a bogus req.sessionID means no cookie and no save', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(session, { store }, {
+        respond: (req, res) => {
+          (req as unknown as { sessionID: unknown }).sessionID = function () {}
+          data(req).views = 1
+          res.end()
+        }
+      })
+      const res = await client.get('/').expect(200)
+      expect(setCookies(res)).toEqual([])
+      expect(store.sessions).toEqual({})
+    })
+
+    it('an error while writing the cookie reaches next(err) and the response still completes', async () => {
+      const { client, lateErrors } = await sessionApp(session, { cookie: { expires: new Date(NaN) } }, {
+        respond: (_req, res) => { res.end('done') }
+      })
+      await client.get('/').expect(200, 'done')
+      await eventually(() => expect((lateErrors[0] as Error)?.message).toBe('option expires is invalid'))
+    })
+  })
+
+  describe('Secure cookies and proxies', () => {
+    it('a Secure cookie is not sent over plain HTTP', async () => {
+      const { client } = await sessionApp(session, { cookie: { secure: true } })
+      const res = await client.get('/').set('X-Forwarded-Proto', 'https').expect(200)
+      expect(setCookies(res)).toEqual([])
+    })
+
+    it('a Secure cookie is sent over real HTTPS', async () => {
+      const { listener } = await httpsListener(session, { cookie: { secure: true } })
+      const res = await httpsGet(listener)
+      expect(res.setCookie?.[0]).toMatch(/^connect\.sid=.*; Secure$/)
+    })
+
+    it('with proxy: true, X-Forwarded-Proto: https counts as secure', async () => {
+      const { client } = await sessionApp(session, { proxy: true, cookie: { secure: true } })
+      const res = await client.get('/').set('X-Forwarded-Proto', 'https').expect(200)
+      expect(sessionCookie(res)?.attributes.secure).toBe(true)
+    })
+
+    it('with proxy: true, only the first X-Forwarded-Proto hop counts, case and spaces aside', async () => {
+      const { client } = await sessionApp(session, { proxy: true, cookie: { secure: true } })
+      expect(setCookies(await client.get('/').set('X-Forwarded-Proto', ' HTTPS ,http'))).toHaveLength(1)
+      expect(setCookies(await client.get('/').set('X-Forwarded-Proto', 'http,https'))).toEqual([])
+      expect(setCookies(await client.get('/'))).toEqual([])
+    })
+
+    it('with proxy: false, neither X-Forwarded-Proto nor Express\'s req.secure is trusted', async () => {
+      const { client } = await sessionApp(session, { proxy: false, cookie: { secure: true } }, {
+        configure: (app) => app.set('trust proxy', true),
+        respond: (req, res) => { res.end(String(req.secure)) }
+      })
+      const res = await client.get('/').set('X-Forwarded-Proto', 'https').expect(200, 'true')
+      expect(setCookies(res)).toEqual([])
+    })
+
+    it('with proxy unset, Express\'s trust proxy setting decides through req.secure', async () => {
+      const trusting = await sessionApp(session, { cookie: { secure: true } }, { configure: (app) => app.set('trust proxy', true) })
+      expect(setCookies(await trusting.client.get('/').set('X-Forwarded-Proto', 'https'))).toHaveLength(1)
+      const wary = await sessionApp(session, { cookie: { secure: true } })
+      expect(setCookies(await wary.client.get('/').set('X-Forwarded-Proto', 'https'))).toEqual([])
+    })
+
+    it('secure: "auto" marks the cookie Secure only when the request is secure', async () => {
+      const { client } = await sessionApp(session, { proxy: true, cookie: { secure: 'auto' } })
+      const overHttps = await client.get('/').set('X-Forwarded-Proto', 'https').expect(200)
+      expect(sessionCookie(overHttps)?.attributes.secure).toBe(true)
+      const overHttp = await client.get('/').expect(200)
+      expect(sessionCookie(overHttp)?.attributes.secure).toBeUndefined()
+    })
+
+    it('sameSite: "auto" picks None over HTTPS and Lax over HTTP', async () => {
+      const { client } = await sessionApp(session, { proxy: true, cookie: { sameSite: 'auto', secure: 'auto' } })
+      const overHttps = await client.get('/').set('X-Forwarded-Proto', 'https').expect(200)
+      expect(sessionCookie(overHttps)?.attributes.samesite).toBe('None')
+      const overHttp = await client.get('/').expect(200)
+      expect(sessionCookie(overHttp)?.attributes.samesite).toBe('Lax')
+    })
+
+    it('"auto" is not resolved when cookie is a function: the value reaches the cookie as given', async () => {
+      const { client, lateErrors } = await sessionApp(session, { cookie: () => ({ sameSite: 'auto' }) }, { respond: (_req, res) => { res.end('ok') } })
+      const res = await client.get('/').expect(200, 'ok')
+      expect(setCookies(res)).toEqual([])
+      await eventually(() => expect((lateErrors[0] as Error)?.message).toBe('option sameSite is invalid'))
+    })
+  })
+
+  describe('when the session is saved', () => {
+    it('a new session is in the store once the response has arrived', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(session, { store }, { respond: countVisits })
+      const res = await client.get('/').expect(200, '1')
+      expect(JSON.parse(store.sessions[sessionId(res)]).views).toBe(1)
+    })
+
+    it('with resave, an unchanged session is written back on every request', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(session, { store, resave: true }, { respond: readOnly })
+      const first = await client.get('/')
+      const calls = countCalls(store, 'set', 'touch')
+      await client.get('/').set('Cookie', cookieHeader(first)).expect(200)
+      expect(calls).toEqual({ set: 1, touch: 0 })
+    })
+
+    it('without resave, an unchanged session is touched, not written', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(session, { store, resave: false }, { respond: readOnly })
+      const first = await client.get('/')
+      const calls = countCalls(store, 'set', 'touch')
+      await client.get('/').set('Cookie', cookieHeader(first)).expect(200)
+      expect(calls).toEqual({ set: 0, touch: 1 })
+    })
+
+    it('without resave, a store without touch() is left alone for an unchanged session', async () => {
+      const store = syncStore(session.Store)
+      const { client } = await sessionApp(session, { store, resave: false }, { respond: readOnly })
+      const first = await client.get('/')
+      const calls = countCalls(store, 'set')
+      await client.get('/').set('Cookie', cookieHeader(first)).expect(200)
+      expect(calls).toEqual({ set: 0 })
+    })
+
+    it('without resave, a changed session is written', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(session, { store, resave: false }, { respond: countVisits })
+      const first = await client.get('/')
+      const calls = countCalls(store, 'set', 'touch')
+      await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
+      expect(calls).toEqual({ set: 1, touch: 0 })
+    })
+
+    it('an untouched new session is not stored when saveUninitialized is false', async () => {
+      const store = new session.MemoryStore()
+      const calls = countCalls(store, 'set', 'touch')
+      const { client } = await sessionApp(session, { store, saveUninitialized: false, cookie: { maxAge: 60_000 } })
+      await client.get('/').expect(200)
+      expect(calls).toEqual({ set: 0, touch: 0 })
+    })
+
+    it('a change to the cookie alone does not make a session "modified"', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(session, { store, saveUninitialized: false }, {
+        respond: (req, res) => { req.session.cookie.maxAge = 5000; res.end() }
+      })
+      const res = await client.get('/').expect(200)
+      expect(setCookies(res)).toEqual([])
+      expect(store.sessions).toEqual({})
+    })
+
+    it('a property named cookie deeper in the data does count as a change', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(session, { store, resave: false }, {
+        respond: (req, res) => {
+          const user = (data(req).user ??= { cookie: 0 }) as { cookie: number }
+          user.cookie++
+          res.end(String(user.cookie))
+        }
+      })
+      const first = await client.get('/').expect(200, '1')
+      const calls = countCalls(store, 'set')
+      await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
+      expect(calls.set).toBe(1)
+    })
+
+    it('a regenerated session is stored and sent even when it holds nothing', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(session, { store, saveUninitialized: false }, {
+        respond: (req, res, next) => { req.session.regenerate((err) => (err ? next(err) : res.end(req.sessionID))) }
+      })
+      const res = await client.get('/').expect(200)
+      expect(sessionId(res)).toBe(res.text)
+      expect(Object.keys(store.sessions)).toEqual([res.text])
+    })
+
+    it('the headers and all but the last byte go out before a slow save; the last byte waits for it', async () => {
+      const store = new session.MemoryStore()
+      const hold = holdSets(store)
+      const body = 'hello, world'
+      const { url } = await sessionApp(session, { store }, { respond: (req, res) => { data(req).hit = true; res.send(body) } })
+      const received = await new Promise<{ beforeSave: string; all: string }>((resolve, reject) => {
+        http.get(url, (res) => {
+          let all = ''
+          let beforeSave = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk: string) => {
+            all += chunk
+            if (all.length === body.length - 1 && hold.pending() === 1) {
+              beforeSave = all
+              hold.release()
+            }
+          })
+          res.on('end', () => resolve({ beforeSave, all }))
+        }).on('error', reject)
+      })
+      expect(received).toEqual({ beforeSave: 'hello, worl', all: body })
+    })
+
+    it('a chunked response is held open until the save finishes', async () => {
+      const store = new session.MemoryStore()
+      const hold = holdSets(store)
+      const { url } = await sessionApp(session, { store }, { respond: (req, res) => { data(req).hit = true; res.end('chunked body') } })
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) => { http.get(url, resolve).on('error', reject) })
+      let ended = false
+      res.resume().on('end', () => { ended = true })
+      await eventually(() => expect(hold.pending()).toBe(1))
+      await sleep(20)
+      expect(ended).toBe(false)
+      hold.release()
+      await eventually(() => expect(ended).toBe(true))
+    })
+
+    it('a response of several writes with a Content-Length arrives whole', async () => {
+      const { client } = await sessionApp(session, {}, {
+        respond: (req, res) => { data(req).hit = true; res.setHeader('Content-Length', '12'); res.write('hello, '); res.end('world') }
+      })
+      await client.get('/').expect(200, 'hello, world')
+    })
+
+    it('an empty response with Content-Length: 0 still saves the session', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(session, { store }, {
+        respond: (req, res) => { data(req).hit = true; res.setHeader('Content-Length', '0'); res.end() }
+      })
+      const res = await client.get('/').expect(200, '')
+      expect(store.sessions[sessionId(res)]).toBeDefined()
+    })
+
+    it('a body given as a Buffer with a Content-Length arrives whole', async () => {
+      const { client } = await sessionApp(session, {}, {
+        respond: (req, res) => { data(req).hit = true; res.setHeader('Content-Length', '5'); res.end(Buffer.from('bytes')) }
+      })
+      await client.get('/').expect(200, 'bytes')
+    })
+
+    it('a store that calls back synchronously still gets a complete response', async () => {
+      const store = syncStore(session.Store)
+      const { client } = await sessionApp(session, { store }, { respond: countVisits })
+      const res = await client.get('/').expect(200, '1')
+      expect(store.sessions.has(sessionId(res))).toBe(true)
+    })
+
+    it('a second res.end is ignored and returns false', async () => {
+      const results: unknown[] = []
+      const { client } = await plainApp(session, {}, (_req, res) => {
+        res.setHeader('Content-Type', 'text/plain')
+        res.end('Hello, world!')
+        results.push(res.end())
+      })
+      await client.get('/').expect('Content-Type', 'text/plain').expect(200, 'Hello, world!')
+      expect(results).toEqual([false])
+    })
+
+    it('res.end(null) ends an empty response', async () => {
+      const { client } = await plainApp(session, {}, (_req, res) => { res.end(null) })
+      await client.get('/').expect(200, '')
+    })
+
+    it('res.write and res.end replaced before the middleware still work', async () => {
+      const { client } = await plainApp(session, {}, (req, res) => {
+        (req.session as Data).hit = true
+        res.write('hello, ')
+        res.end('world')
+      }, (_req, res) => { patchWrites(res) })
+      await client.get('/').expect(200, 'hello, world')
+    })
+
+    it('res.write and res.end replaced after the middleware still work', async () => {
+      const { client } = await plainApp(session, {}, (req, res) => {
+        patchWrites(res)
+        ;(req.session as Data).hit = true
+        res.write('hello, ')
+        res.end('world')
+      })
+      await client.get('/').expect(200, 'hello, world')
+    })
+  })
+
+  describe('store errors at the end of the response', () => {
+    it('a failed save reaches next(err) and the response still completes', async () => {
+      const store = new session.MemoryStore()
+      store.set = (_sid, _sess, cb) => cb?.(new Error('boom!'))
+      const { client, lateErrors } = await sessionApp(session, { store }, { respond: (_req, res) => { res.end('session saved') } })
+      await client.get('/').expect(200, 'session saved')
+      await eventually(() => expect((lateErrors[0] as Error)?.message).toBe('boom!'))
+    })
+
+    it('a failed touch reaches next(err) and the response still completes', async () => {
+      const store = new session.MemoryStore()
+      const { client, lateErrors } = await sessionApp(session, { store, resave: false }, { respond: (_req, res) => { res.end('read') } })
+      const first = await client.get('/')
+      store.touch = (_sid, _sess, cb) => cb?.(new Error('boom!'))
+      await client.get('/').set('Cookie', cookieHeader(first)).expect(200, 'read')
+      await eventually(() => expect((lateErrors[0] as Error)?.message).toBe('boom!'))
+    })
+
+    it('a failed destroy reaches next(err) and the response still completes', async () => {
+      const store = new session.MemoryStore()
+      store.destroy = (_sid, cb) => cb?.(new Error('boom!'))
+      const { client, lateErrors } = await sessionApp(session, { store, unset: 'destroy' }, {
+        respond: (req, res) => { (req as unknown as { session: null }).session = null; res.end('session destroyed') }
+      })
+      await client.get('/').expect(200, 'session destroyed')
+      await eventually(() => expect((lateErrors[0] as Error)?.message).toBe('boom!'))
+    })
+  })
+
+  describe('unset', () => {
+    /** Count visits; on the second, drop req.session. */
+    function dropOnSecond(req: Request, res: Response): void {
+      data(req).views = (data(req).views ?? 0) + 1
+      if (data(req).views === 2) (req as unknown as { session: null }).session = null
+      res.end()
+    }
+
+    it('by default ("keep") a session set to null stays in the store', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(session, { store }, { respond: dropOnSecond })
+      const first = await client.get('/')
+      await client.get('/').set('Cookie', cookieHeader(first)).expect(200)
+      expect(JSON.parse(store.sessions[sessionId(first)]).views).toBe(1)
+    })
+
+    it('with "destroy", a session set to null is removed from the store', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(session, { store, unset: 'destroy' }, { respond: dropOnSecond })
+      const first = await client.get('/')
+      await client.get('/').set('Cookie', cookieHeader(first)).expect(200)
+      expect(store.sessions).toEqual({})
+    })
+
+    it('with "destroy", a new session dropped at once leaves no cookie and no entry', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(session, { store, unset: 'destroy' }, {
+        respond: (req, res) => { (req as unknown as { session: null }).session = null; res.end() }
+      })
+      const res = await client.get('/').expect(200)
+      expect(setCookies(res)).toEqual([])
+      expect(store.sessions).toEqual({})
+    })
+
+    it('with "destroy" and a synchronous store, the response still arrives whole', async () => {
+      const store = syncStore(session.Store)
+      const { client } = await sessionApp(session, { store, unset: 'destroy' }, {
+        respond: (req, res) => {
+          const views = (data(req).views ?? 0) + 1
+          data(req).views = views
+          if (views > 1) {
+            (req as unknown as { session: null }).session = null
+            res.write('destroyed\n')
+          }
+          res.end('hits: ' + views)
+        }
+      })
+      const first = await client.get('/').expect(200, 'hits: 1')
+      await client.get('/').set('Cookie', cookieHeader(first)).expect(200, 'destroyed\nhits: 2')
+      expect(store.sessions.size).toBe(0)
+    })
+  })
+
+  describe('expiry', () => {
+    it('the stored expiry moves forward when a session is saved again', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(session, { store }, { respond: countVisits })
+      const first = await client.get('/')
+      const before = (await storeGet(store, sessionId(first)))?.cookie.expires as unknown as string
+      await sleep(15)
+      await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
+      const after = (await storeGet(store, sessionId(first)))?.cookie.expires as unknown as string
+      expect(Date.parse(after)).toBeGreaterThan(Date.parse(before))
+    })
+
+    it('the Expires attribute is the response Date plus maxAge, when maxAge changes too', async () => {
+      const { client } = await sessionApp(session, { cookie: { maxAge: 2000 } }, {
+        respond: (req, res) => {
+          const views = (data(req).views ?? 0) + 1
+          data(req).views = views
+          if (views === 2) req.session.cookie.maxAge = 5000
+          if (views === 3) req.session.cookie.maxAge = 3_000_000_000
+          res.end(String(views))
+        }
+      })
+      const deltas: number[] = []
+      let cookie = ''
+      for (let visit = 1; visit <= 3; visit++) {
+        const res = await client.get('/').set('Cookie', cookie).expect(200, String(visit))
+        if (visit === 1) cookie = cookieHeader(res)
+        deltas.push(Date.parse(sessionCookie(res)?.attributes.expires as string) - Date.parse(res.headers.date as string))
+      }
+      expect(deltas).toEqual([2000, 5000, 3_000_000_000])
+    })
+  })
+})
+
+/** Wrap res.write and res.end the way compression middleware does. */
+function patchWrites(res: http.ServerResponse): void {
+  const end = res.end
+  const write = res.write
+  res.write = function (this: http.ServerResponse, ...args: unknown[]) {
+    return (write as (...a: unknown[]) => boolean).apply(this, args)
+  } as typeof res.write
+  res.end = function (this: http.ServerResponse, ...args: unknown[]) {
+    return (end as (...a: unknown[]) => unknown).apply(this, args)
+  } as typeof res.end
+}
+
+/** An HTTPS server (self-signed certificate for 127.0.0.1) running the session middleware. */
+async function httpsListener(session: (typeof implementations)[number]['session'], options: Parameters<(typeof implementations)[number]['session']>[0]) {
+  const middleware = session({ secret: 'keyboard cat', resave: false, saveUninitialized: true, ...options })
+  const listener = https.createServer({
+    key: fs.readFileSync(new URL('localhost.key', fixtures)),
+    cert: fs.readFileSync(new URL('localhost.crt', fixtures))
+  }, (req, res) => { middleware(req, res, () => res.end()) })
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
+  return { listener }
+}
+
+/** GET / over HTTPS from `server`, trusting its certificate; the server is closed afterwards. */
+async function httpsGet(server: https.Server): Promise<{ status?: number; setCookie?: string[] }> {
+  const { port } = server.address() as AddressInfo
+  try {
+    return await new Promise((resolve, reject) => {
+      https.get({ host: '127.0.0.1', port, path: '/', ca: fs.readFileSync(new URL('localhost.crt', fixtures)) }, (res) => {
+        res.resume()
+        res.on('end', () => resolve({ status: res.statusCode, setCookie: res.headers['set-cookie'] }))
+      }).on('error', reject)
+    })
+  } finally {
+    await closeServer(server as unknown as http.Server)
+  }
+}
