@@ -502,7 +502,7 @@ describe.each(implementations)('$name', ({ session }) => {
       expect(Date.parse(after)).toBeGreaterThan(Date.parse(before))
     })
 
-    it('the Expires attribute is the response Date plus maxAge, when maxAge changes too', async () => {
+    it('the Expires attribute is the response Date plus maxAge, also after maxAge changes', async () => {
       const { client } = await sessionApp(session, { cookie: { maxAge: 2000 } }, {
         respond: (req, res) => {
           const views = (data(req).views ?? 0) + 1
@@ -519,7 +519,9 @@ describe.each(implementations)('$name', ({ session }) => {
         if (visit === 1) cookie = cookieHeader(res)
         deltas.push(Date.parse(sessionCookie(res)?.attributes.expires as string) - Date.parse(res.headers.date as string))
       }
-      expect(deltas).toEqual([2000, 5000, 3_000_000_000])
+      // both headers have one-second resolution, so allow one tick either way
+      const offBy = deltas.map((delta, i) => Math.abs(delta - [2000, 5000, 3_000_000_000][i]))
+      expect(offBy.every((off) => off <= 1000)).toBe(true)
     })
   })
 })
