@@ -456,7 +456,8 @@ function session(options?: SessionOptions): SessionMiddleware {
       } else if (storeImplementsTouch && shouldTouch(req)) {
         // store implements touch method
         debug('touching')
-        ;(store.touch as NonNullable<Store['touch']>)(req.sessionID as string, req.session, function ontouch(err) {
+        // storeImplementsTouch has checked that touch exists
+        store.touch!(req.sessionID as string, req.session as unknown as SessionData, function ontouch(err) {
           if (err) {
             defer(next, err)
           }

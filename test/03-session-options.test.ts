@@ -8,11 +8,12 @@ import crypto from 'node:crypto'
 import http from 'node:http'
 import { fileURLToPath } from 'node:url'
 import type { Request, Response } from 'express'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { sessionApp } from './support/apps.js'
 import { cookieHeader, sessionCookie, sessionId } from './support/cookies.js'
 import { implementations } from './support/implementations.js'
 import { countCalls } from './support/stores.js'
+import { serve } from './support/http.js'
 import type { SessionRequest, Store } from '../src/index.js'
 
 /** Collects depd's warnings: with a 'deprecation' listener, depd emits instead of printing. */
@@ -96,6 +97,16 @@ describe.each(implementations)('$name', ({ name, session }) => {
       })
       const first = await client.get('/').expect(200, '1')
       await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
+    })
+  })
+
+  describe('no options at all', () => {
+    it('session() can be called bare, and then needs cookie-parser\'s secret on each request', async () => {
+      const bare = session()
+      const { client } = await serve((req, res) => {
+        bare(req, res, (err) => res.end(err instanceof Error ? err.message : typeof (req as { session?: unknown }).session))
+      })
+      await client.get('/').expect(200, 'secret option required for sessions')
     })
   })
 
@@ -229,5 +240,24 @@ describe.each(implementations)('$name', ({ name, session }) => {
       expect(asked.filter((url) => url === '/a').length).toBeGreaterThan(0)
       expect(asked.filter((url) => url === '/b').length).toBeGreaterThan(0)
     })
+  })
+})
+
+describe('ours, loaded afresh with NODE_ENV=production', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs()
+    vi.restoreAllMocks()
+    vi.resetModules()
+  })
+
+  it('reads NODE_ENV once, when the module loads, and warns for each MemoryStore middleware', async () => {
+    vi.stubEnv('NODE_ENV', 'production')
+    vi.resetModules()
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const { default: fresh } = await import('../src/index.js')
+    vi.stubEnv('NODE_ENV', 'development')
+    fresh({ secret: 's', resave: false, saveUninitialized: false })
+    fresh({ secret: 's', resave: false, saveUninitialized: false, store: new (class extends fresh.Store {})() })
+    expect(warn.mock.calls.map((call) => String(call[0]).split('\n')[0])).toEqual(['Warning: connect.session() MemoryStore is not'])
   })
 })

@@ -358,6 +358,15 @@ describe.each(implementations)('$name', ({ session }) => {
       expect(store.sessions[sessionId(res)]).toBeDefined()
     })
 
+    it('an empty last chunk after a Content-Length body ends the response', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(session, { store }, {
+        respond: (req, res) => { data(req).hit = true; res.setHeader('Content-Length', '5'); res.write('hello'); res.end('') }
+      })
+      const res = await client.get('/').expect(200, 'hello')
+      expect(store.sessions[sessionId(res)]).toBeDefined()
+    })
+
     it('a body given as a Buffer with a Content-Length arrives whole', async () => {
       const { client } = await sessionApp(session, {}, {
         respond: (req, res) => { data(req).hit = true; res.setHeader('Content-Length', '5'); res.end(Buffer.from('bytes')) }

@@ -139,7 +139,8 @@ defineMethod(Session.prototype, 'resetMaxAge', function resetMaxAge(this: Sessio
 
 // #region save
 defineMethod(Session.prototype, 'save', function save(this: Session, fn?: SessionCallback) {
-  storeOf(this).set(this.id, this, fn || function () {})
+  // what a store keeps of a session is its enumerable properties: its data
+  storeOf(this).set(this.id, this as unknown as SessionData, fn || function () {})
   return this
 })
 // #endregion save

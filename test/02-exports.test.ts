@@ -1,0 +1,106 @@
+/**
+ * Chapter 02 — the public surface: the default export and what hangs off
+ * it, the named exports, CommonJS `require`, and the types an application
+ * extends.
+ */
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import express from 'express'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import session, { Cookie, MemoryStore, Session, Store, type SessionData } from '../src/index.js'
+import CookieModule from '../src/session/cookie.js'
+import MemoryStoreModule from '../src/session/memory.js'
+import SessionModule from '../src/session/session.js'
+import StoreModule from '../src/session/store.js'
+import { upstream } from './support/implementations.js'
+import { serve } from './support/http.js'
+import { cookieHeader } from './support/cookies.js'
+
+declare module '../src/index.js' {
+  interface SessionData {
+    views: number
+  }
+}
+
+const here = fileURLToPath(new URL('.', import.meta.url))
+
+/** Run a CommonJS snippet under tsx in a fresh process; its stdout, trimmed. */
+function requireIn(script: string): string {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: here, encoding: 'utf8' })
+  if (result.status !== 0) throw new Error(result.stderr)
+  return result.stdout.trim()
+}
+
+describe('the default export', () => {
+  it('is the session function, carrying the four constructors as properties, as upstream\'s module.exports does', () => {
+    expect(typeof session).toBe('function')
+    expect(session.name).toBe('session')
+    expect([session.Store, session.Cookie, session.Session, session.MemoryStore]).toEqual([Store, Cookie, Session, MemoryStore])
+  })
+
+  it('has the same shape as express-session\'s', () => {
+    const shape = (m: object) => Object.entries(m).map(([key, value]) => [key, typeof value]).sort()
+    expect(shape(session)).toEqual(shape(upstream))
+    expect(session.length).toBe(upstream.length)
+  })
+
+  it('each session module\'s default export is its constructor', () => {
+    expect([CookieModule, SessionModule, StoreModule, MemoryStoreModule]).toEqual([Cookie, Session, Store, MemoryStore])
+  })
+})
+
+describe('CommonJS', () => {
+  it('require() of src/index.ts returns the session function itself', () => {
+    const out = requireIn(`
+      const session = require('../src/index.ts');
+      console.log(typeof session, typeof session.Store, typeof session.Cookie, typeof session.Session, typeof session.MemoryStore)`)
+    expect(out).toBe('function function function function function')
+  })
+
+  it('require() of each file under src/session returns its constructor, as upstream\'s files do', () => {
+    const out = requireIn(`
+      for (const name of ['cookie', 'session', 'store', 'memory']) {
+        process.stdout.write(typeof require('../src/session/' + name + '.ts') + ' ')
+      }`)
+    expect(out).toBe('function function function function')
+  })
+
+  it('a store subclassed the CommonJS way works with the required module', () => {
+    const out = requireIn(`
+      const util = require('node:util');
+      const session = require('../src/index.ts');
+      function MyStore() { session.Store.call(this) }
+      util.inherits(MyStore, session.Store);
+      const store = new MyStore();
+      console.log(store instanceof session.Store, typeof store.on, typeof store.regenerate)`)
+    expect(out).toBe('true function function')
+  })
+})
+
+describe('types', () => {
+  it('an application adds its own fields to SessionData by declaration merging', async () => {
+    expectTypeOf<SessionData['views']>().toEqualTypeOf<number>()
+    const app = express()
+    app.use(session({ secret: 'keyboard cat', resave: false, saveUninitialized: false }))
+    app.get('/', (req, res) => {
+      expectTypeOf(req.session.views).toEqualTypeOf<number | undefined>()
+      expectTypeOf(req.sessionID).toEqualTypeOf<string>()
+      expectTypeOf(req.sessionStore).toEqualTypeOf<Store>()
+      req.session.views = (req.session.views ?? 0) + 1
+      res.send(String(req.session.views))
+    })
+    const { client } = await serve(app)
+    const first = await client.get('/').expect(200, '1')
+    await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
+  })
+
+  it('a class that extends Store is checked against the store contract', () => {
+    class Typed extends Store {
+      override get(_sid: string, cb: (err: unknown, sess?: SessionData | null) => void) { cb(null, null) }
+      override set(_sid: string, _sess: SessionData, cb?: (err?: unknown) => void) { cb?.() }
+      override destroy(_sid: string, cb?: (err?: unknown) => void) { cb?.() }
+    }
+    expectTypeOf(new Typed()).toMatchTypeOf<Store>()
+    expect(new Typed()).toBeInstanceOf(Store)
+  })
+})

@@ -1,0 +1,210 @@
+/**
+ * Chapter 06 — Store: the base class, its three helpers, and both ways of
+ * inheriting from it. Each test runs against ours and express-session 1.19.0.
+ */
+import { EventEmitter } from 'node:events'
+import util from 'node:util'
+import type { Request, Response } from 'express'
+import { describe, expect, it } from 'vitest'
+import { sessionApp } from './support/apps.js'
+import { cookieHeader, sessionId } from './support/cookies.js'
+import { implementations, type SessionModule } from './support/implementations.js'
+import type { SessionData, SessionRequest, Store } from '../src/index.js'
+
+type Callback = (err?: unknown, value?: unknown) => void
+
+/** A store written the way most published stores are: a function, Store.call and util.inherits. */
+function oldStyleStore(session: SessionModule) {
+  interface LegacyStore extends Store { data: Map<string, string> }
+  function LegacyStore(this: LegacyStore) {
+    session.Store.call(this)
+    this.data = new Map()
+  }
+  util.inherits(LegacyStore, session.Store)
+  LegacyStore.prototype.get = function (this: LegacyStore, sid: string, cb: Callback) {
+    const json = this.data.get(sid)
+    setImmediate(cb, null, json ? JSON.parse(json) : null)
+  }
+  LegacyStore.prototype.set = function (this: LegacyStore, sid: string, sess: SessionData, cb?: Callback) {
+    this.data.set(sid, JSON.stringify(sess))
+    if (cb) setImmediate(cb)
+  }
+  LegacyStore.prototype.destroy = function (this: LegacyStore, sid: string, cb?: Callback) {
+    this.data.delete(sid)
+    if (cb) setImmediate(cb)
+  }
+  return LegacyStore as unknown as new () => LegacyStore
+}
+
+/** A store written as a class that extends Store. */
+function classStore(session: SessionModule) {
+  return class ClassStore extends session.Store {
+    data = new Map<string, string>()
+    override get(sid: string, cb: (err: unknown, sess?: SessionData | null) => void) {
+      const json = this.data.get(sid)
+      setImmediate(cb, null, json ? JSON.parse(json) : null)
+    }
+    override set(sid: string, sess: SessionData, cb?: (err?: unknown) => void) {
+      this.data.set(sid, JSON.stringify(sess))
+      if (cb) setImmediate(cb)
+    }
+    override destroy(sid: string, cb?: (err?: unknown) => void) {
+      this.data.delete(sid)
+      if (cb) setImmediate(cb)
+    }
+  }
+}
+
+/** Count visits and answer with the count. */
+function countVisits(req: Request, res: Response): void {
+  const sess = req.session as unknown as { views?: number }
+  sess.views = (sess.views ?? 0) + 1
+  res.end(String(sess.views))
+}
+
+describe.each(implementations)('$name', ({ session }) => {
+  describe('the base class', () => {
+    it('a Store is an EventEmitter', () => {
+      const store = new session.Store()
+      expect(store).toBeInstanceOf(EventEmitter)
+      let heard = 0
+      store.on('connect', () => heard++)
+      store.emit('connect')
+      expect(heard).toBe(1)
+    })
+
+    it('the storage methods are the subclass\'s: Store itself has none', () => {
+      const proto = session.Store.prototype as unknown as Record<string, unknown>
+      expect(['get', 'set', 'destroy', 'touch', 'all', 'length', 'clear'].filter((m) => typeof proto[m] === 'function')).toEqual([])
+      expect(['regenerate', 'load', 'createSession'].filter((m) => typeof proto[m] === 'function')).toHaveLength(3)
+    })
+  })
+
+  describe.each([
+    ['Store.call(this) with util.inherits', oldStyleStore],
+    ['class extends Store', classStore]
+  ])('a store written with %s', (_style, makeStore) => {
+    it('is an instance of Store and of EventEmitter', () => {
+      const Custom = makeStore(session)
+      const store = new Custom()
+      expect(store).toBeInstanceOf(session.Store)
+      expect(store).toBeInstanceOf(EventEmitter)
+      expect(typeof store.createSession).toBe('function')
+    })
+
+    it('keeps sessions across requests under the middleware', async () => {
+      const Custom = makeStore(session)
+      const store = new Custom()
+      const { client } = await sessionApp(session, { store }, { respond: countVisits })
+      const first = await client.get('/').expect(200, '1')
+      await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
+      expect(JSON.parse(store.data.get(sessionId(first)) as string).views).toBe(2)
+    })
+
+    it('regenerates through the inherited regenerate()', async () => {
+      const Custom = makeStore(session)
+      const store = new Custom()
+      const { client } = await sessionApp(session, { store }, {
+        respond: (req, res, next) => {
+          if (req.url !== '/login') return countVisits(req, res)
+          req.session.regenerate((err) => (err ? next(err) : res.end(req.sessionID)))
+        }
+      })
+      const first = await client.get('/').expect(200, '1')
+      const login = await client.get('/login').set('Cookie', cookieHeader(first)).expect(200)
+      expect(login.text).not.toBe(sessionId(first))
+      expect([...store.data.keys()]).toEqual([login.text])
+    })
+  })
+
+  describe('regenerate(req, fn)', () => {
+    it('destroys the old id, then generates a new session, then calls back', async () => {
+      const store = new session.MemoryStore()
+      const steps: string[] = []
+      store.generate = (req) => { steps.push('generate'); req.sessionID = 'new' }
+      const destroy = store.destroy
+      store.destroy = function (sid, cb) { steps.push('destroy ' + sid); destroy.call(this, sid, cb) }
+      const req = { sessionID: 'old' } as unknown as SessionRequest
+      await new Promise<void>((resolve) => store.regenerate(req, () => { steps.push('callback'); resolve() }))
+      expect(steps).toEqual(['destroy old', 'generate', 'callback'])
+      expect(req.sessionID).toBe('new')
+    })
+
+    it('still generates a new session when destroy fails, and passes the error on', async () => {
+      const store = new session.MemoryStore()
+      let generated = false
+      store.generate = () => { generated = true }
+      store.destroy = (_sid, cb) => cb?.(new Error('cannot destroy'))
+      const err = await new Promise((resolve) => store.regenerate({ sessionID: 'old' } as SessionRequest, resolve))
+      expect([generated, (err as Error).message]).toEqual([true, 'cannot destroy'])
+    })
+  })
+
+  describe('load(sid, fn)', () => {
+    it('builds a Session, with a real Cookie, from stored data', async () => {
+      const store = new session.MemoryStore()
+      const expires = new Date(Date.now() + 60_000)
+      store.set('abc', { cookie: { originalMaxAge: 60_000, expires, path: '/' }, user: 'rasmus' } as unknown as SessionData)
+      const sess = await new Promise<unknown>((resolve, reject) => store.load('abc', (err, s) => (err ? reject(err) : resolve(s))))
+      expect(sess).toBeInstanceOf(session.Session)
+      const loaded = sess as InstanceType<SessionModule['Session']> & { user: string }
+      expect(loaded.id).toBe('abc')
+      expect(loaded.user).toBe('rasmus')
+      expect(loaded.cookie).toBeInstanceOf(session.Cookie)
+      expect(loaded.cookie.expires).toEqual(expires)
+      expect(loaded.req.sessionStore).toBe(store)
+    })
+
+    it('calls back with nothing when the store has no such session', async () => {
+      const store = new session.MemoryStore()
+      const args = await new Promise<unknown[]>((resolve) => store.load('missing', (...a: unknown[]) => resolve(a)))
+      expect(args).toEqual([])
+    })
+
+    it('passes a store error on', async () => {
+      const store = new session.MemoryStore()
+      store.get = (_sid, cb) => cb(new Error('store down'))
+      const err = await new Promise((resolve) => store.load('abc', resolve))
+      expect((err as Error).message).toBe('store down')
+    })
+  })
+
+  describe('createSession(req, data)', () => {
+    it('turns a stored expires string back into a Date and keeps originalMaxAge', () => {
+      const store = new session.MemoryStore()
+      const req = { sessionID: 'abc', sessionStore: store } as unknown as SessionRequest
+      const expires = new Date(Date.now() + 30_000)
+      const sess = store.createSession(req, JSON.parse(JSON.stringify({ cookie: { originalMaxAge: 60_000, expires, httpOnly: true, path: '/' }, n: 1 })))
+      expect(sess.cookie.expires).toBeInstanceOf(Date)
+      expect((sess.cookie.expires as Date).getTime()).toBe(expires.getTime())
+      expect(sess.cookie.originalMaxAge).toBe(60_000)
+      expect(req.session).toBe(sess)
+    })
+
+    it('leaves a browser-session cookie without expiry', () => {
+      const store = new session.MemoryStore()
+      const req = { sessionID: 'abc', sessionStore: store } as unknown as SessionRequest
+      const sess = store.createSession(req, { cookie: { originalMaxAge: null, path: '/', httpOnly: true } } as unknown as SessionData)
+      expect([sess.cookie.expires, sess.cookie.maxAge, sess.cookie.originalMaxAge]).toEqual([null, null, null])
+    })
+
+    it('keeps an expires that is already a Date', () => {
+      const store = new session.MemoryStore()
+      const req = { sessionID: 'abc', sessionStore: store } as unknown as SessionRequest
+      const expires = new Date(Date.now() + 5000)
+      const sess = store.createSession(req, { cookie: { originalMaxAge: 5000, expires } } as unknown as SessionData)
+      expect(sess.cookie.expires).toBe(expires)
+    })
+
+    it('keeps originalMaxAge across requests even as time passes', async () => {
+      const store = new (classStore(session))()
+      const { client } = await sessionApp(session, { store, cookie: { maxAge: 2000 } }, {
+        respond: (req, res) => { res.end(JSON.stringify(req.session.cookie.originalMaxAge)) }
+      })
+      const first = await client.get('/')
+      await new Promise((resolve) => setTimeout(resolve, 30))
+      const second = await client.get('/').set('Cookie', cookieHeader(first))
+      expect([first.text, second.text]).toEqual(['2000', '2000'])
+    })
+  })
+})

@@ -1,0 +1,207 @@
+/**
+ * Chapter 07 — Cookie: defaults, expires and maxAge, originalMaxAge, data,
+ * serialize, and the Set-Cookie attributes each option produces. Each test
+ * runs against ours and express-session 1.19.0.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { sessionApp } from './support/apps.js'
+import { parseSetCookie, sessionCookie } from './support/cookies.js'
+import { implementations } from './support/implementations.js'
+import type { CookieOptions } from '../src/index.js'
+
+const NOW = Date.UTC(2026, 0, 1, 12, 0, 0)
+
+describe.each(implementations)('$name', ({ session }) => {
+  const { Cookie } = session
+
+  describe('a Cookie object', () => {
+    beforeEach(() => { vi.useFakeTimers({ now: NOW, toFake: ['Date'] }) })
+    afterEach(() => { vi.useRealTimers() })
+
+    it('starts as Path=/, HttpOnly, with no expiry', () => {
+      const cookie = new Cookie()
+      expect([cookie.path, cookie.httpOnly, cookie.maxAge, cookie.expires, cookie.originalMaxAge]).toEqual(['/', true, null, null, null])
+    })
+
+    it('takes every option given, except one called data', () => {
+      const cookie = new Cookie({ path: '/admin', httpOnly: false, domain: 'example.org', data: 'ignored' } as CookieOptions)
+      expect([cookie.path, cookie.httpOnly, cookie.domain]).toEqual(['/admin', false, 'example.org'])
+      expect(cookie.data).not.toBe('ignored')
+    })
+
+    it('refuses options that are not an object', () => {
+      expect(() => new Cookie('maxAge=5' as never)).toThrow(new TypeError('argument options must be a object'))
+    })
+
+    it('maxAge sets expires to now + maxAge, and reads back the time left', () => {
+      const cookie = new Cookie({ maxAge: 60_000 })
+      expect(cookie.expires).toEqual(new Date(NOW + 60_000))
+      vi.setSystemTime(NOW + 15_000)
+      expect(cookie.maxAge).toBe(45_000)
+    })
+
+    it('originalMaxAge remembers the maxAge the cookie was given', () => {
+      const cookie = new Cookie({ maxAge: 60_000 })
+      vi.setSystemTime(NOW + 15_000)
+      expect([cookie.originalMaxAge, cookie.maxAge]).toEqual([60_000, 45_000])
+    })
+
+    it('an explicit originalMaxAge option is kept', () => {
+      const cookie = new Cookie({ maxAge: 1000, originalMaxAge: 5000 })
+      expect(cookie.originalMaxAge).toBe(5000)
+    })
+
+    it('setting expires records the time left as originalMaxAge', () => {
+      const cookie = new Cookie()
+      cookie.expires = new Date(NOW + 10_000)
+      expect([cookie.maxAge, cookie.originalMaxAge]).toEqual([10_000, 10_000])
+    })
+
+    it('an expires option gives the same result as the equivalent maxAge', () => {
+      const a = new Cookie({ expires: new Date(NOW + 10_000) })
+      const b = new Cookie({ maxAge: 10_000 })
+      expect(a.data).toEqual(b.data)
+    })
+
+    it('of maxAge and expires, the option listed last wins', () => {
+      expect(new Cookie({ maxAge: 1000, expires: new Date(NOW + 9000) }).maxAge).toBe(9000)
+      expect(new Cookie({ expires: new Date(NOW + 9000), maxAge: 1000 }).maxAge).toBe(1000)
+    })
+
+    it('maxAge = null makes it a browser-session cookie again', () => {
+      const cookie = new Cookie({ maxAge: 1000 })
+      cookie.maxAge = null
+      expect([cookie.expires, cookie.maxAge]).toEqual([null, null])
+    })
+
+    it('maxAge refuses a value that is neither a number nor a Date', () => {
+      expect(() => new Cookie({ maxAge: '1000' as never })).toThrow(new TypeError('maxAge must be a number or Date'))
+    })
+
+    it('maxAge as a Date still works but is deprecated', () => {
+      const seen: string[] = []
+      const listener = (err: Error) => seen.push(err.message)
+      process.on('deprecation', listener)
+      try {
+        const cookie = new Cookie()
+        cookie.maxAge = new Date(NOW + 3000)
+        expect(cookie.expires).toEqual(new Date(NOW + 3000))
+      } finally {
+        process.off('deprecation', listener)
+      }
+      expect(seen).toEqual(['maxAge as Date; pass number of milliseconds instead'])
+    })
+
+    it('data lists the attributes in a fixed order, expires as a Date', () => {
+      const cookie = new Cookie({ maxAge: 1000, secure: true, sameSite: 'lax', domain: 'example.org', priority: 'high', partitioned: true })
+      expect(Object.entries(cookie.data)).toEqual([
+        ['originalMaxAge', 1000],
+        ['partitioned', true],
+        ['priority', 'high'],
+        ['expires', new Date(NOW + 1000)],
+        ['secure', true],
+        ['httpOnly', true],
+        ['domain', 'example.org'],
+        ['path', '/'],
+        ['sameSite', 'lax']
+      ])
+    })
+
+    it('JSON.stringify writes data, with expires as an ISO string', () => {
+      const json = JSON.parse(JSON.stringify(new Cookie({ maxAge: 1000 })))
+      expect(json).toEqual({ originalMaxAge: 1000, expires: new Date(NOW + 1000).toISOString(), httpOnly: true, path: '/' })
+    })
+
+    it('its own enumerable properties are path, _expires, originalMaxAge and httpOnly', () => {
+      expect(Object.keys(new Cookie())).toEqual(['path', '_expires', 'originalMaxAge', 'httpOnly'])
+    })
+
+    it('its accessors and methods are enumerable on the prototype, as upstream\'s object literal makes them', () => {
+      const seen: string[] = []
+      for (const key in new Cookie()) seen.push(key)
+      expect(seen).toEqual(['path', '_expires', 'originalMaxAge', 'httpOnly', 'expires', 'maxAge', 'data', 'serialize', 'toJSON'])
+    })
+  })
+
+  describe('serialize(name, value)', () => {
+    beforeEach(() => { vi.useFakeTimers({ now: NOW, toFake: ['Date'] }) })
+    afterEach(() => { vi.useRealTimers() })
+
+    it.each<[string, CookieOptions, string]>([
+      ['defaults', {}, 'sid=v; Path=/; HttpOnly'],
+      ['maxAge', { maxAge: 60_000 }, 'sid=v; Path=/; Expires=Thu, 01 Jan 2026 12:01:00 GMT; HttpOnly'],
+      ['expires in the past', { expires: new Date(0) }, 'sid=v; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly'],
+      ['domain', { domain: 'example.org' }, 'sid=v; Domain=example.org; Path=/; HttpOnly'],
+      ['path', { path: '/admin' }, 'sid=v; Path=/admin; HttpOnly'],
+      ['httpOnly off', { httpOnly: false }, 'sid=v; Path=/'],
+      ['secure', { secure: true }, 'sid=v; Path=/; HttpOnly; Secure'],
+      ['sameSite true', { sameSite: true }, 'sid=v; Path=/; HttpOnly; SameSite=Strict'],
+      ['sameSite strict', { sameSite: 'strict' }, 'sid=v; Path=/; HttpOnly; SameSite=Strict'],
+      ['sameSite lax', { sameSite: 'lax' }, 'sid=v; Path=/; HttpOnly; SameSite=Lax'],
+      ['sameSite none', { sameSite: 'none' }, 'sid=v; Path=/; HttpOnly; SameSite=None'],
+      ['sameSite false', { sameSite: false }, 'sid=v; Path=/; HttpOnly'],
+      ['priority low', { priority: 'low' }, 'sid=v; Path=/; HttpOnly; Priority=Low'],
+      ['priority medium', { priority: 'medium' }, 'sid=v; Path=/; HttpOnly; Priority=Medium'],
+      ['priority high', { priority: 'high' }, 'sid=v; Path=/; HttpOnly; Priority=High'],
+      ['partitioned', { partitioned: true }, 'sid=v; Path=/; HttpOnly; Partitioned'],
+      ['partitioned off', { partitioned: false }, 'sid=v; Path=/; HttpOnly']
+    ])('%s', (_label, options, expected) => {
+      expect(new Cookie(options).serialize('sid', 'v')).toBe(expected)
+    })
+
+    it('percent-encodes the value', () => {
+      expect(new Cookie().serialize('sid', 's:a b/c')).toBe('sid=s%3Aa%20b%2Fc; Path=/; HttpOnly')
+    })
+
+    it.each<[string, CookieOptions, string]>([
+      ['an unknown priority', { priority: 'urgent' as never }, 'option priority is invalid'],
+      ['an unknown sameSite', { sameSite: 'sometimes' as never }, 'option sameSite is invalid'],
+      ['an invalid date', { expires: new Date(NaN) }, 'option expires is invalid'],
+      ['a domain with a space', { domain: 'exa mple.org' }, 'option domain is invalid']
+    ])('throws for %s', (_label, options, message) => {
+      expect(() => new Cookie(options).serialize('sid', 'v')).toThrow(new TypeError(message))
+    })
+  })
+
+  describe('in Set-Cookie', () => {
+    it('every cookie option reaches the header', async () => {
+      const cookie: CookieOptions = { path: '/admin', domain: 'example.org', httpOnly: false, maxAge: 5000, sameSite: 'strict', priority: 'high', partitioned: true }
+      const { client } = await sessionApp(session, { cookie })
+      const res = await client.get('/admin').expect(200)
+      const parsed = sessionCookie(res)
+      expect(parsed?.attributes).toEqual({
+        path: '/admin', domain: 'example.org', expires: expect.any(String), samesite: 'Strict', priority: 'High', partitioned: true
+      })
+    })
+
+    it('the route can change the cookie of its session', async () => {
+      const { client } = await sessionApp(session, { proxy: true, cookie: { maxAge: 5000, secure: true } }, {
+        respond: (req, res) => {
+          req.session.cookie.httpOnly = false
+          req.session.cookie.secure = false
+          req.session.cookie.expires = new Date(0)
+          res.end()
+        }
+      })
+      const res = await client.get('/').expect(200)
+      expect(sessionCookie(res)?.attributes).toEqual({ path: '/', expires: 'Thu, 01 Jan 1970 00:00:00 GMT' })
+    })
+
+    it('a cookie(req) function can give each request its own attributes', async () => {
+      const { client } = await sessionApp(session, {
+        cookie: (req) => (req.url === '/remember' ? { maxAge: 30 * 24 * 3600 * 1000 } : {})
+      })
+      const remembered = sessionCookie(await client.get('/remember'))
+      const forgotten = sessionCookie(await client.get('/'))
+      expect([typeof remembered?.attributes.expires, typeof forgotten?.attributes.expires]).toEqual(['string', 'undefined'])
+    })
+
+    it('expires set to null by the route gives a browser-session cookie', async () => {
+      const { client } = await sessionApp(session, {}, {
+        respond: (req, res) => { req.session.cookie.expires = null; res.end() }
+      })
+      const res = await client.get('/')
+      expect(parseSetCookie((res.headers['set-cookie'] as unknown as string[])[0]).attributes.expires).toBeUndefined()
+    })
+  })
+})
