@@ -1,0 +1,56 @@
+/**
+ * `npm start`: the companion app on http://localhost:3000.
+ *
+ * PORT changes the port, HOST the address (127.0.0.1 by default),
+ * SESSION_STORE=memory swaps the FileStore in ./.sessions for a MemoryStore,
+ * SESSION_SECRET sets the signing secret, SESSIONS_DIR the FileStore's folder.
+ */
+import type { AddressInfo } from 'node:net'
+import { MemoryStore, type Store } from '../index.js'
+import { FileStore } from '../stores/file-store.js'
+import { createApp } from './app.js'
+
+const DEV_SECRET = 'express-session-annotated dev secret: set SESSION_SECRET'
+
+/** The store the environment asks for. */
+function storeFromEnv(): { store: Store; description: string } {
+  const kind = process.env.SESSION_STORE ?? 'file'
+  if (kind === 'memory') return { store: new MemoryStore(), description: 'MemoryStore (sessions vanish on restart)' }
+  if (kind !== 'file') throw new Error(`SESSION_STORE must be "file" or "memory", not ${JSON.stringify(kind)}`)
+  const dir = process.env.SESSIONS_DIR ?? '.sessions'
+  return { store: new FileStore({ dir }), description: `FileStore in ${dir}/ (one JSON file per session)` }
+}
+
+/** The port from PORT, refusing anything that is not one. */
+function portFromEnv(): number {
+  const raw = process.env.PORT ?? '3000'
+  const port = Number(raw)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${JSON.stringify(raw)}`)
+  return port
+}
+
+try {
+  const port = portFromEnv()
+  const host = process.env.HOST ?? '127.0.0.1'
+  const { store, description } = storeFromEnv()
+  const secret = process.env.SESSION_SECRET || DEV_SECRET
+  if (!process.env.SESSION_SECRET) {
+    console.log('Notice: SESSION_SECRET is not set, so a development secret signs the cookies. Never do that in production.')
+  }
+  const server = createApp({ store, secret }).listen(port, host, () => {
+    const { port: actual } = server.address() as AddressInfo
+    const shown = host === '127.0.0.1' || host === '::1' ? 'localhost' : host
+    console.log(`Store: ${description}`)
+    console.log(`The companion app is on http://${shown}:${actual}`)
+  })
+  server.on('error', (err) => {
+    console.error(`Could not start the companion app: ${err.message}`)
+    process.exit(1)
+  })
+  const stop = () => server.close(() => process.exit(0))
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+} catch (err) {
+  console.error((err as Error).message)
+  process.exit(1)
+}
