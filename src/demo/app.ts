@@ -87,13 +87,14 @@ export function createApp(options: DemoOptions): express.Express {
   })
 
   app.get('/login', (req, res) => {
-    res.type('html').send(loginPage(req, ''))
+    res.type('html').send(loginPage(req, '', ''))
   })
 
   app.post('/login', (req, res, next) => {
     const { username, password } = (req.body ?? {}) as { username?: unknown; password?: unknown }
     if (typeof username !== 'string' || typeof password !== 'string' || USERS[username] === undefined || USERS[username] !== password) {
-      res.status(401).type('html').send(loginPage(req, 'Unknown user or wrong password.'))
+      const typed = typeof username === 'string' ? username : ''
+      res.status(401).type('html').send(loginPage(req, 'Unknown user or wrong password.', typed))
       return
     }
     // a new id at the moment of login: an id an attacker planted before it is now worthless
@@ -146,12 +147,12 @@ export function createApp(options: DemoOptions): express.Express {
   return app
 }
 
-/** The login form, with an error if the last try failed. */
-function loginPage(req: Request, error: string): string {
+/** The login form, with an error and the name typed if the last try failed. */
+function loginPage(req: Request, error: string, username: string): string {
   const message = error ? `<p class="error" id="error">${escapeHtml(error)}</p>` : ''
   return page('Log in', `${message}
 <form method="post" action="/login">
-  <p><label>Username <input name="username" id="username" autocomplete="username"></label></p>
+  <p><label>Username <input name="username" id="username" autocomplete="username" value="${escapeHtml(username)}"></label></p>
   <p><label>Password <input name="password" id="password" type="password" autocomplete="current-password"></label></p>
   <p><button type="submit" id="submit">Log in</button></p>
 </form>

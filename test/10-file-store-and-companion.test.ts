@@ -1,0 +1,469 @@
+/**
+ * Chapter 10 — the FileStore and the companion app: sessions as files that
+ * survive a restart, a store that refuses unsafe ids and never tears a
+ * file, and the app's routes.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import request from 'supertest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { MemoryStore, type SessionData, type Store } from '../src/index.js'
+import { createApp } from '../src/demo/app.js'
+import { escapeHtml } from '../src/demo/html.js'
+import { FileStore } from '../src/stores/file-store.js'
+import { sessionApp } from './support/apps.js'
+import { cookieHeader, sessionCookie, sessionId, setCookies } from './support/cookies.js'
+import { serve } from './support/http.js'
+import { implementations } from './support/implementations.js'
+import { storeAll, storeGet, storeLength, storeSet } from './support/stores.js'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+let dir: string
+
+beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'file-store-')) })
+afterEach(() => {
+  vi.restoreAllMocks()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+/** Stored data for a session expiring `inMs` from now. */
+function sessionData(inMs: number | null, extra: Record<string, unknown> = {}): SessionData {
+  const expires = inMs === null ? null : new Date(Date.now() + inMs).toISOString()
+  return { cookie: { originalMaxAge: inMs, expires, httpOnly: true, path: '/' }, ...extra } as unknown as SessionData
+}
+
+/** A store call as a promise of the error it reports (or undefined). */
+function errorOf(call: (cb: (err?: unknown) => void) => void): Promise<unknown> {
+  return new Promise((resolve) => call((err) => resolve(err)))
+}
+
+/** A FileStore in the test's folder without a sweeping timer. */
+function fileStore(sub = 'sessions'): FileStore {
+  return new FileStore({ dir: path.join(dir, sub), reapInterval: 0 })
+}
+
+describe('FileStore', () => {
+  it('creates its folder, however deep', () => {
+    const store = new FileStore({ dir: path.join(dir, 'a', 'b', 'c'), reapInterval: 0 })
+    expect(fs.statSync(store.dir).isDirectory()).toBe(true)
+  })
+
+  it('refuses to start without a folder', () => {
+    expect(() => new FileStore({} as never)).toThrow('FileStore needs a dir option')
+  })
+
+  it('keeps each session as readable JSON in <id>.json', async () => {
+    const store = fileStore()
+    await storeSet(store, 'abc', sessionData(60_000, { user: 'rasmus' }))
+    const text = fs.readFileSync(path.join(store.dir, 'abc.json'), 'utf8')
+    expect(JSON.parse(text)).toMatchObject({ user: 'rasmus' })
+    expect(text).toContain('\n  "user": "rasmus"')
+    expect(await storeGet(store, 'abc')).toMatchObject({ user: 'rasmus' })
+  })
+
+  it('a session survives a restart: a new store on the same folder reads it', async () => {
+    await storeSet(fileStore(), 'abc', sessionData(60_000, { user: 'rasmus' }))
+    expect(await storeGet(fileStore(), 'abc')).toMatchObject({ user: 'rasmus' })
+  })
+
+  it('a missing session reads as undefined', async () => {
+    expect(await storeGet(fileStore(), 'nobody')).toBeUndefined()
+  })
+
+  it('an expired file reads as no session and is removed', async () => {
+    const store = fileStore()
+    await storeSet(store, 'old', sessionData(-1))
+    expect(await storeGet(store, 'old')).toBeUndefined()
+    expect(fs.readdirSync(store.dir)).toEqual([])
+  })
+
+  it('a session without expiry does not expire', async () => {
+    const store = fileStore()
+    await storeSet(store, 'forever', sessionData(null))
+    expect(await storeGet(store, 'forever')).toBeDefined()
+  })
+
+  it('the reaper removes expired files and leaves live and unreadable ones', async () => {
+    const store = fileStore()
+    await storeSet(store, 'live', sessionData(60_000))
+    await storeSet(store, 'dead1', sessionData(-1))
+    await storeSet(store, 'dead2', sessionData(-1000))
+    fs.writeFileSync(path.join(store.dir, 'broken.json'), '{ not json')
+    const removed = await new Promise((resolve) => store.reap((_err, n) => resolve(n)))
+    expect(removed).toBe(2)
+    expect(fs.readdirSync(store.dir).sort()).toEqual(['broken.json', 'live.json'])
+  })
+
+  it('the reaper runs on its interval', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    try {
+      const store = new FileStore({ dir: path.join(dir, 'timed'), reapInterval: 1000 })
+      const reap = vi.spyOn(store, 'reap').mockImplementation(() => {})
+      vi.advanceTimersByTime(3000)
+      expect(reap).toHaveBeenCalledTimes(3)
+      store.close()
+      vi.advanceTimersByTime(3000)
+      expect(reap).toHaveBeenCalledTimes(3)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('the reaper\'s timer does not keep the process alive', () => {
+    const script = `
+      import { FileStore } from './src/stores/file-store.ts'
+      new FileStore({ dir: ${JSON.stringify(path.join(dir, 'child'))}, reapInterval: 50 })
+      console.log('made')`
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 20_000 })
+    expect([result.status, result.signal, result.stdout.trim()]).toEqual([0, null, 'made'])
+  })
+
+  it('writes go to a temporary file first: until the rename, the old session is intact', async () => {
+    const store = fileStore()
+    await storeSet(store, 'abc', sessionData(60_000, { n: 1 }))
+    const seenDuringWrite: string[] = []
+    const writeFile = fs.writeFile
+    vi.spyOn(fs, 'writeFile').mockImplementation(((file: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
+      seenDuringWrite.push(path.basename(String(file)))
+      seenDuringWrite.push(fs.readFileSync(path.join(store.dir, 'abc.json'), 'utf8').includes('"n": 1') ? 'old intact' : 'old torn')
+      return (writeFile as (...a: unknown[]) => void)(file, ...rest)
+    }) as typeof fs.writeFile)
+    await storeSet(store, 'abc', sessionData(60_000, { n: 2 }))
+    expect(seenDuringWrite[0]).toMatch(/^\.abc\.json\.\d+\.[0-9a-f]{12}\.tmp$/)
+    expect(seenDuringWrite[1]).toBe('old intact')
+    expect(await storeGet(store, 'abc')).toMatchObject({ n: 2 })
+    expect(fs.readdirSync(store.dir)).toEqual(['abc.json'])
+  })
+
+  it('a failed rename reports the error, keeps the old session and leaves no temporary file', async () => {
+    const store = fileStore()
+    await storeSet(store, 'abc', sessionData(60_000, { n: 1 }))
+    vi.spyOn(fs, 'rename').mockImplementation(((_from: fs.PathLike, _to: fs.PathLike, cb: (err: Error) => void) => {
+      cb(Object.assign(new Error('disk full'), { code: 'ENOSPC' }))
+    }) as typeof fs.rename)
+    const err = await errorOf((cb) => store.set('abc', sessionData(60_000, { n: 2 }), cb))
+    expect((err as Error).message).toBe('disk full')
+    vi.restoreAllMocks()
+    expect(await storeGet(store, 'abc')).toMatchObject({ n: 1 })
+    expect(fs.readdirSync(store.dir)).toEqual(['abc.json'])
+  })
+
+  it('a failed write reports the error and leaves no temporary file', async () => {
+    const store = fileStore()
+    fs.chmodSync(store.dir, 0o500)
+    try {
+      const err = await errorOf((cb) => store.set('abc', sessionData(60_000), cb))
+      if (process.getuid?.() === 0) {
+        // root writes anyway; the point of the test is the non-root case
+        expect(err).toBeUndefined()
+      } else {
+        expect((err as NodeJS.ErrnoException).code).toBe('EACCES')
+        expect(fs.readdirSync(store.dir)).toEqual([])
+      }
+    } finally {
+      fs.chmodSync(store.dir, 0o700)
+    }
+  })
+
+  describe('unsafe ids', () => {
+    const unsafe = ['../escape', '../../etc/passwd', 'a/b', 'a\\b', '.hidden', '..', '.', '', 'x'.repeat(201), 'nul\u0000byte', 'new\nline', '/abs']
+
+    it.each(unsafe)('refuses %j for get, set, destroy and touch without touching the disk', async (sid) => {
+      const store = fileStore()
+      const before = fs.readdirSync(dir).sort()
+      const errors = await Promise.all([
+        errorOf((cb) => store.get(sid, cb)),
+        errorOf((cb) => store.set(sid, sessionData(60_000), cb)),
+        errorOf((cb) => store.destroy(sid, cb)),
+        errorOf((cb) => store.touch(sid, sessionData(60_000), cb))
+      ])
+      expect(errors.map((err) => (err as { code?: string }).code)).toEqual(['EUNSAFESID', 'EUNSAFESID', 'EUNSAFESID', 'EUNSAFESID'])
+      expect(fs.readdirSync(dir).sort()).toEqual(before)
+      expect(fs.readdirSync(store.dir)).toEqual([])
+    })
+
+    it('set, destroy and touch without a callback do not throw on an unsafe id', () => {
+      const store = fileStore()
+      expect(() => { store.set('../x', sessionData(1)); store.destroy('../x'); store.touch('../x', sessionData(1)) }).not.toThrow()
+    })
+  })
+
+  it('a corrupt file is reported to the callback as an error, not thrown', async () => {
+    const store = fileStore()
+    fs.writeFileSync(path.join(store.dir, 'bad.json'), '{"cookie": ')
+    const err = await errorOf((cb) => store.get('bad', cb))
+    expect((err as Error).message).toMatch(/^corrupt session file bad\.json: /)
+  })
+
+  it('an unreadable file is reported to the callback as an error', async () => {
+    const store = fileStore()
+    fs.mkdirSync(path.join(store.dir, 'dir.json'))
+    const err = await errorOf((cb) => store.get('dir', cb))
+    expect((err as NodeJS.ErrnoException).code).toBe('EISDIR')
+  })
+
+  it('all, length and clear see only session files', async () => {
+    const store = fileStore()
+    await storeSet(store, 'a', sessionData(60_000, { n: 1 }))
+    await storeSet(store, 'b', sessionData(60_000, { n: 2 }))
+    await storeSet(store, 'gone', sessionData(-1))
+    fs.writeFileSync(path.join(store.dir, 'notes.txt'), 'not a session')
+    fs.writeFileSync(path.join(store.dir, '.a.json.1.abc.tmp'), 'half')
+    const all = await storeAll(store)
+    expect(Object.keys(all).sort()).toEqual(['a', 'b'])
+    expect(await storeLength(store)).toBe(2)
+    await new Promise((resolve) => store.clear(resolve))
+    expect(fs.readdirSync(store.dir).sort()).toEqual(['.a.json.1.abc.tmp', 'notes.txt'])
+    expect(await storeLength(store)).toBe(0)
+  })
+
+  it('all reports a corrupt file as an error', async () => {
+    const store = fileStore()
+    await storeSet(store, 'a', sessionData(60_000))
+    fs.writeFileSync(path.join(store.dir, 'bad.json'), 'nope')
+    await expect(storeAll(store)).rejects.toThrow(/corrupt session file bad\.json/)
+  })
+
+  it('all, length, clear and reap report a folder that has gone', async () => {
+    const store = fileStore()
+    fs.rmSync(store.dir, { recursive: true })
+    await expect(storeAll(store)).rejects.toMatchObject({ code: 'ENOENT' })
+    await expect(storeLength(store)).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(await errorOf((cb) => store.clear(cb))).toMatchObject({ code: 'ENOENT' })
+    expect(await new Promise((resolve) => store.reap((err) => resolve(err)))).toMatchObject({ code: 'ENOENT' })
+  })
+
+  it('clear and reap on an empty folder call back at once', async () => {
+    const store = fileStore()
+    expect(await errorOf((cb) => store.clear(cb))).toBeUndefined()
+    expect(await new Promise((resolve) => store.reap((_e, n) => resolve(n)))).toBe(0)
+  })
+
+  it('destroy of a missing session is not an error; touch of one does not create it', async () => {
+    const store = fileStore()
+    expect(await errorOf((cb) => store.destroy('nobody', cb))).toBeUndefined()
+    expect(await errorOf((cb) => store.touch('nobody', sessionData(1000), cb))).toBeUndefined()
+    expect(fs.readdirSync(store.dir)).toEqual([])
+  })
+
+  it('touch replaces the cookie and keeps the data', async () => {
+    const store = fileStore()
+    await storeSet(store, 'abc', sessionData(1000, { user: 'rasmus' }))
+    await errorOf((cb) => store.touch('abc', sessionData(90_000), cb))
+    expect(await storeGet(store, 'abc')).toMatchObject({ user: 'rasmus', cookie: { originalMaxAge: 90_000 } })
+  })
+
+  describe.each(implementations)('under $name\'s middleware', ({ session }) => {
+    it('keeps a visit count across requests and across a new store on the same folder', async () => {
+      const respond = (req: { session: unknown }, res: { end: (s: string) => void }) => {
+        const sess = req.session as { views?: number }
+        sess.views = (sess.views ?? 0) + 1
+        res.end(String(sess.views))
+      }
+      const first = await sessionApp(session, { store: fileStore() as Store, resave: false }, { respond })
+      const res = await first.client.get('/').expect(200, '1')
+      await first.client.get('/').set('Cookie', cookieHeader(res)).expect(200, '2')
+      const restarted = await sessionApp(session, { store: fileStore() as Store, resave: false }, { respond })
+      await restarted.client.get('/').set('Cookie', cookieHeader(res)).expect(200, '3')
+    })
+  })
+})
+
+describe('the companion app', () => {
+  /** The app on a FileStore in the test folder, listening. */
+  async function demo(store: Store = fileStore()) {
+    return serve(createApp({ store, secret: 'test secret' }))
+  }
+
+  it('GET / counts visits in the session', async () => {
+    const { url } = await demo()
+    const agent = request.agent(url)
+    expect((await agent.get('/').expect(200)).text).toContain('id="views">1<')
+    expect((await agent.get('/').expect(200)).text).toContain('id="views">2<')
+  })
+
+  it('logging in as rasmus/default regenerates the session id and redirects home', async () => {
+    const { url } = await demo()
+    const agent = request.agent(url)
+    const visit = await agent.get('/')
+    const login = await agent.post('/login').type('form').send({ username: 'rasmus', password: 'default' }).expect(303)
+    expect(login.headers.location).toBe('/')
+    expect(sessionId(login)).not.toBe(sessionId(visit))
+    expect((await agent.get('/')).text).toContain('logged in as <strong id="user">rasmus</strong>')
+  })
+
+  it('a wrong password gets the form again, with an error and status 401', async () => {
+    const { client } = await demo()
+    const res = await client.post('/login').type('form').send({ username: 'rasmus', password: 'wrong' }).expect(401)
+    expect(res.text).toContain('Unknown user or wrong password.')
+    expect(res.text).toContain('<form method="post" action="/login">')
+    expect(setCookies(res)).toEqual([])
+  })
+
+  it('a login form with missing fields is a 401, not a crash', async () => {
+    const { client } = await demo()
+    await client.post('/login').type('form').send({ username: 'rasmus' }).expect(401)
+    await client.post('/login').expect(401)
+    await client.post('/login').type('form').send('username=constructor&password=x').expect(401)
+  })
+
+  it('a login survives a restart of the app on the same folder', async () => {
+    const first = await demo()
+    const login = await request(first.url).post('/login').type('form').send({ username: 'rasmus', password: 'default' })
+    const second = await demo(fileStore())
+    const res = await request(second.url).get('/').set('Cookie', cookieHeader(login)).expect(200)
+    expect(res.text).toContain('id="user">rasmus<')
+  })
+
+  it('POST /logout destroys the session, clears the cookie and redirects home', async () => {
+    const store = fileStore()
+    const { url } = await demo(store)
+    const login = await request(url).post('/login').type('form').send({ username: 'rasmus', password: 'default' })
+    const logout = await request(url).post('/logout').set('Cookie', cookieHeader(login)).expect(303)
+    expect(logout.headers.location).toBe('/')
+    expect(sessionCookie(logout)).toMatchObject({ name: 'connect.sid', value: '', attributes: { expires: 'Thu, 01 Jan 1970 00:00:00 GMT' } })
+    expect(await storeLength(store)).toBe(0)
+    const after = await request(url).get('/').set('Cookie', cookieHeader(login))
+    expect(after.text).toContain('not logged in')
+  })
+
+  it('/inspect.json takes the cookie apart and verifies its signature', async () => {
+    const { url } = await demo()
+    const login = await request(url).post('/login').type('form').send({ username: 'rasmus', password: 'default' })
+    const res = await request(url).get('/inspect.json').set('Cookie', cookieHeader(login)).expect(200)
+    const id = sessionId(login)
+    expect(res.body).toMatchObject({
+      cookieHeader: cookieHeader(login),
+      parts: { prefix: 's:', id },
+      signatureVerifies: true,
+      sessionId: id,
+      stored: { user: 'rasmus' },
+      cookie: { httpOnly: true, path: '/', sameSite: 'lax', originalMaxAge: 86_400_000 }
+    })
+  })
+
+  it('/inspect.json says so when the signature does not verify', async () => {
+    const { url } = await demo()
+    const login = await request(url).post('/login').type('form').send({ username: 'rasmus', password: 'default' })
+    const forged = cookieHeader(login).replace(/...$/, 'AAA')
+    const res = await request(url).get('/inspect.json').set('Cookie', forged).expect(200)
+    expect(res.body).toMatchObject({ signatureVerifies: false, stored: null })
+  })
+
+  it('/inspect shows the parts as a page', async () => {
+    const { url } = await demo()
+    const agent = request.agent(url)
+    const visit = await agent.get('/')
+    const res = await agent.get('/inspect').expect(200)
+    expect(res.text).toContain(`<code id="part-id">${sessionId(visit)}</code>`)
+    expect(res.text).toContain('<strong id="verifies">yes</strong>')
+  })
+
+  it('/inspect without a cookie says there is none', async () => {
+    const { client } = await demo()
+    const res = await client.get('/inspect.json').expect(200)
+    expect(res.body).toMatchObject({ cookieHeader: null, parts: null, signatureVerifies: false })
+    expect((await client.get('/inspect')).text).toContain('no signed session cookie was sent')
+  })
+
+  it('/store and /store.json list every session in the store', async () => {
+    const store = new MemoryStore()
+    const { url } = await demo(store)
+    const a = await request(url).get('/')
+    const b = await request(url).get('/')
+    const res = await request(url).get('/store.json').expect(200)
+    expect(Object.keys(res.body).sort()).toEqual([sessionId(a), sessionId(b)].sort())
+    expect((await request(url).get('/store')).text).toContain('id="count">2<')
+  })
+
+  it('an unknown route is a 404 page', async () => {
+    const { client } = await demo()
+    const res = await client.get('/no/such/page').expect(404)
+    expect(res.text).toContain('There is no page at <code>/no/such/page</code>')
+  })
+
+  it('a broken store is a 500 with a plain message, never a stack trace', async () => {
+    const store = new MemoryStore()
+    const { url } = await demo(store)
+    const visit = await request(url).get('/')
+    store.get = (_sid, cb) => cb(new Error('disk on fire at /secret/path'))
+    const res = await request(url).get('/').set('Cookie', cookieHeader(visit)).expect(500)
+    expect(res.text).toBe('Something went wrong with the session store. The request could not be completed.\n')
+    expect(res.headers['content-type']).toMatch(/^text\/plain/)
+  })
+
+  it('a store that cannot list sessions makes /store a 500 with the plain message', async () => {
+    const store = new MemoryStore() as Store
+    ;(store as { all?: unknown }).all = undefined
+    const { client } = await demo(store)
+    await client.get('/store').expect(500)
+  })
+
+  it('a body in an unsupported charset is refused with a plain message', async () => {
+    const { client } = await demo()
+    const res = await client.post('/login').set('Content-Type', 'application/x-www-form-urlencoded; charset=klingon').send('username=x').expect(415)
+    expect(res.text).toBe('The request could not be understood.\n')
+  })
+
+  it('what users send is escaped before it reaches a page', async () => {
+    const { url } = await demo()
+    const agent = request.agent(url)
+    await agent.get('/')
+    const res = await agent.post('/login').type('form').send({ username: '<b>x</b>', password: 'p' }).expect(401)
+    expect(res.text).not.toContain('<b>x</b>')
+    expect(res.text).toContain('value="&lt;b&gt;x&lt;/b&gt;"')
+    expect(escapeHtml('<a href="x">\'&</a>')).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&lt;/a&gt;')
+  })
+
+  describe('npm start (src/demo/server.ts)', () => {
+    /** Start the server script; resolve with its URL once it says where it listens. */
+    function start(env: Record<string, string>): Promise<{ url: string; output: string; stop: () => Promise<void> }> {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/server.ts'], {
+        cwd: root,
+        env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+        stdio: ['ignore', 'pipe', 'pipe']
+      })
+      const stop = () => new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      })
+      return new Promise((resolve, reject) => {
+        let output = ''
+        const onData = (chunk: Buffer) => {
+          output += chunk.toString()
+          const match = /http:\/\/localhost:(\d+)/.exec(output)
+          if (match) resolve({ url: `http://127.0.0.1:${match[1]}`, output, stop })
+        }
+        child.stdout.on('data', onData)
+        child.stderr.on('data', onData)
+        child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)))
+      })
+    }
+
+    it('serves the app, prints a notice about the dev secret, and keeps sessions in SESSIONS_DIR', async () => {
+      const sessions = path.join(dir, 'started')
+      const server = await start({ SESSIONS_DIR: sessions, SESSION_SECRET: '' })
+      try {
+        expect(server.output).toContain('SESSION_SECRET is not set')
+        const res = await request(server.url).get('/').expect(200)
+        expect(fs.readdirSync(sessions)).toEqual([`${sessionId(res)}.json`])
+      } finally {
+        await server.stop()
+      }
+    })
+
+    it('refuses a PORT that is not a port, and an unknown SESSION_STORE, with a message', () => {
+      const run = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', 'src/demo/server.ts'], {
+        cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20_000
+      })
+      const badPort = run({ PORT: 'eighty' })
+      expect([badPort.status, badPort.stderr.trim()]).toEqual([1, 'PORT must be a port number, not "eighty"'])
+      const badStore = run({ PORT: '0', SESSION_STORE: 'redis' })
+      expect([badStore.status, badStore.stderr.trim()]).toEqual([1, 'SESSION_STORE must be "file" or "memory", not "redis"'])
+    })
+  })
+})
