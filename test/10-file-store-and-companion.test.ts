@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
+import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -290,6 +291,23 @@ describe('the companion app', () => {
     expect(login.headers.location).toBe('/')
     expect(sessionId(login)).not.toBe(sessionId(visit))
     expect((await agent.get('/')).text).toContain('logged in as <strong id="user">rasmus</strong>')
+  })
+
+  it('the login is saved before the redirect leaves, so a browser that follows it at once is known', async () => {
+    const store = fileStore()
+    const set = store.set.bind(store)
+    store.set = (sid, sess, cb) => { setTimeout(() => set(sid, sess, cb), 50) }
+    const { url } = await demo(store)
+    const redirect = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request(url + '/login', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }, resolve)
+      req.on('error', reject)
+      req.end('username=rasmus&password=default')
+    })
+    // follow the redirect on the headers alone, as browsers do
+    const cookie = String(redirect.headers['set-cookie']?.[0]).split(';')[0]
+    const home = await request(url).get('/').set('Cookie', cookie).expect(200)
+    redirect.resume()
+    expect(home.text).toContain('id="user">rasmus<')
   })
 
   it('a wrong password gets the form again, with an error and status 401', async () => {

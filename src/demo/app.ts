@@ -101,7 +101,12 @@ export function createApp(options: DemoOptions): express.Express {
     req.session.regenerate((err) => {
       if (err) return next(err)
       req.session.user = username
-      res.redirect(303, '/')
+      // save before redirecting: a browser follows the redirect as soon as the
+      // headers arrive, before the end-of-response save would have finished
+      req.session.save((saveErr) => {
+        if (saveErr) return next(saveErr)
+        res.redirect(303, '/')
+      })
     })
   })
 

@@ -47,7 +47,12 @@ try {
     console.error(`Could not start the companion app: ${err.message}`)
     process.exit(1)
   })
-  const stop = () => server.close(() => process.exit(0))
+  const stop = () => {
+    server.close(() => process.exit(0))
+    server.closeIdleConnections()
+    // a browser may hold a keep-alive connection open; do not wait on it for long
+    setTimeout(() => server.closeAllConnections(), 1000).unref()
+  }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
 } catch (err) {

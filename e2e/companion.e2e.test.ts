@@ -1,0 +1,95 @@
+/**
+ * The companion app in a real browser: Debian's headless Chromium, driven
+ * by playwright-core, against `src/demo/server.ts` running as its own process.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freePort, launchChromium, startApp, type AppProcess } from './support.js'
+
+let closeBrowser: () => Promise<void>
+let app: AppProcess
+let port: number
+let sessionsDir: string
+let page: Page
+
+beforeAll(async () => {
+  sessionsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-sessions-'))
+  port = await freePort()
+  app = await startApp(port, sessionsDir)
+  const chromium = await launchChromium()
+  closeBrowser = chromium.close
+  page = chromium.context.pages()[0] ?? await chromium.context.newPage()
+})
+
+afterAll(async () => {
+  await closeBrowser?.()
+  await app?.stop()
+  fs.rmSync(sessionsDir, { recursive: true, force: true })
+})
+
+/** The text of an element on the current page. */
+async function text(selector: string): Promise<string> {
+  return (await page.textContent(selector))?.trim() ?? ''
+}
+
+/** The session cookie the browser holds, if any. */
+async function sessionCookie() {
+  return (await page.context().cookies()).find((c) => c.name === 'connect.sid')
+}
+
+describe('the companion app in Chromium', () => {
+  let idBeforeLogin = ''
+  let idAfterLogin = ''
+
+  it('counts visits: the counter rises on the second visit', async () => {
+    await page.goto(app.url + '/')
+    expect(await text('#views')).toBe('1')
+    await page.reload()
+    expect(await text('#views')).toBe('2')
+    idBeforeLogin = await text('#session-id')
+    expect(idBeforeLogin).toMatch(/^[\w-]{32}$/)
+    expect(await sessionCookie()).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' })
+  })
+
+  it('logs in as rasmus and gets a new session id', async () => {
+    await page.goto(app.url + '/login')
+    await page.fill('#username', 'rasmus')
+    await page.fill('#password', 'default')
+    await Promise.all([page.waitForURL(app.url + '/'), page.click('#submit')])
+    expect(await text('#user')).toBe('rasmus')
+    idAfterLogin = await text('#session-id')
+    expect(idAfterLogin).toMatch(/^[\w-]{32}$/)
+    expect(idAfterLogin).not.toBe(idBeforeLogin)
+  })
+
+  it('is still logged in after the server restarts', async () => {
+    await app.stop()
+    app = await startApp(port, sessionsDir)
+    await page.goto(app.url + '/')
+    expect(await text('#user')).toBe('rasmus')
+    expect(await text('#session-id')).toBe(idAfterLogin)
+  })
+
+  it('the inspector shows the cookie taken apart, with a signature that verifies', async () => {
+    await page.goto(app.url + '/inspect')
+    expect(await text('#part-id')).toBe(idAfterLogin)
+    expect(await text('#verifies')).toBe('yes')
+    if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true })
+  })
+
+  it('logging out clears the cookie and removes the session', async () => {
+    await page.goto(app.url + '/')
+    const loggedIn = (await sessionCookie())?.value
+    const cleared = page.waitForResponse((res) => res.url().endsWith('/logout'))
+    await Promise.all([page.waitForURL(app.url + '/'), page.click('#logout')])
+    const setCookie = await (await cleared).headerValue('set-cookie')
+    expect(setCookie).toMatch(/^connect\.sid=; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT/)
+    expect(await text('#user')).toBe('not logged in')
+    // the home page counts visits, so it starts a new, anonymous session at once
+    expect((await sessionCookie())?.value).not.toBe(loggedIn)
+    expect(fs.readdirSync(sessionsDir).filter((f) => f.startsWith(idAfterLogin))).toEqual([])
+  })
+})
