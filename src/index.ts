@@ -122,6 +122,9 @@ declare global {
   }
 }
 
+// #endregion types
+
+// #region response-internals
 /** `res.end` and `res.write` as the proxy calls them, without their callback overloads. */
 type EndFunction = (this: ServerResponse, chunk?: unknown, encoding?: BufferEncoding) => unknown
 type WriteFunction = (this: ServerResponse, chunk: unknown, encoding?: BufferEncoding) => boolean
@@ -131,7 +134,7 @@ interface ResponseInternals extends ServerResponse {
   _header?: string | null
   _implicitHeader(): void
 }
-// #endregion types
+// #endregion response-internals
 
 // #region session-setup
 /**

@@ -56,6 +56,9 @@ export interface SessionRequest extends IncomingMessage {
   originalUrl?: string
 }
 
+// #endregion types
+
+// #region session-interface
 /**
  * A session as a request carries it. Its enumerable properties are exactly
  * the session's data (and `cookie`); `id`, `req` and the methods are
@@ -103,7 +106,7 @@ export interface SessionConstructor {
   /** The shared methods of every session. */
   prototype: Session
 }
-// #endregion types
+// #endregion session-interface
 
 // #region constructor
 /**
