@@ -113,7 +113,18 @@ export function parseInclusions(chapter: string, text: string): { inclusions: In
     offsets.push(offset)
     offset += line.length + 1
   }
+  let fenceOpen: string | undefined
   for (let i = 0; i < lines.length; i++) {
+    // a fenced block that is not an inclusion is prose's own example: skip its content
+    const fenceLine = /^(`{3,})/.exec(lines[i].trim())
+    if (fenceOpen !== undefined) {
+      if (fenceLine && lines[i].trim() === fenceOpen) fenceOpen = undefined
+      continue
+    }
+    if (fenceLine) {
+      fenceOpen = fenceLine[1]
+      continue
+    }
     const match = INCLUDE.exec(lines[i].trim())
     if (!match) {
       if (lines[i].includes('<!-- source:')) problems.push(`${chapter}:${i + 1}: malformed inclusion: ${lines[i].trim()}`)

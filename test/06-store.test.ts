@@ -73,6 +73,14 @@ describe.each(implementations)('$name', ({ session }) => {
       expect(heard).toBe(1)
     })
 
+    it('Store can be called as a function, which an ES class cannot', () => {
+      class ClassBase extends EventEmitter {}
+      const target = Object.create(session.Store.prototype)
+      expect(() => session.Store.call(target)).not.toThrow()
+      expect(() => (ClassBase as unknown as (this: unknown) => void).call(Object.create(ClassBase.prototype)))
+        .toThrow(/Class constructor ClassBase cannot be invoked without 'new'/)
+    })
+
     it('the storage methods are the subclass\'s: Store itself has none', () => {
       const proto = session.Store.prototype as unknown as Record<string, unknown>
       expect(['get', 'set', 'destroy', 'touch', 'all', 'length', 'clear'].filter((m) => typeof proto[m] === 'function')).toEqual([])

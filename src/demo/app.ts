@@ -69,6 +69,7 @@ export function createApp(options: DemoOptions): express.Express {
   const app = express()
   app.disable('x-powered-by')
   app.use(express.urlencoded({ extended: false }))
+  // #region demo-session
   app.use(session({
     name: COOKIE_NAME,
     store,
@@ -78,6 +79,7 @@ export function createApp(options: DemoOptions): express.Express {
     cookie: { maxAge: 24 * 60 * 60 * 1000, sameSite: 'lax', httpOnly: true },
     ...options.session
   }))
+  // #endregion demo-session
 
   app.get('/', (req, res) => {
     req.session.views = (req.session.views ?? 0) + 1
@@ -90,6 +92,7 @@ export function createApp(options: DemoOptions): express.Express {
     res.type('html').send(loginPage(req, '', ''))
   })
 
+  // #region demo-login
   app.post('/login', (req, res, next) => {
     const { username, password } = (req.body ?? {}) as { username?: unknown; password?: unknown }
     if (typeof username !== 'string' || typeof password !== 'string' || USERS[username] === undefined || USERS[username] !== password) {
@@ -117,6 +120,7 @@ export function createApp(options: DemoOptions): express.Express {
       res.redirect(303, '/')
     })
   })
+  // #endregion demo-login
 
   app.get(['/inspect', '/inspect.json'], (req, res, next) => {
     inspect(req, secret, store, (err, inspection) => {
