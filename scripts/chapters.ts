@@ -45,9 +45,11 @@ export interface Inclusion {
   name: string
   /** The code currently inside the fenced block. */
   code: string
-  /** Offsets of the block's content in the chapter text, for rewriting. */
+  /** Offsets of the whole fenced block (fences included) in the chapter text, for rewriting. */
   from: number
   to: number
+  /** The fence used (three or more backticks). */
+  fence: string
   /** The fence's info string (`ts`). */
   lang: string
 }
@@ -141,15 +143,25 @@ export function parseInclusions(chapter: string, text: string): { inclusions: In
       problems.push(`${chapter}:${i + 2}: fenced block is never closed`)
       continue
     }
-    const from = offsets[i + 2]
-    const to = offsets[close]
+    const from = offsets[i + 1]
+    const to = offsets[close] + lines[close].length
     inclusions.push({
-      chapter, line: i + 1, file: match[1], name: match[2], lang: fence[2],
+      chapter, line: i + 1, file: match[1], name: match[2], lang: fence[2], fence: fence[1],
       code: lines.slice(i + 2, close).join('\n'), from, to
     })
     i = close
   }
   return { inclusions, problems }
+}
+
+/**
+ * The fence for a block of code: three backticks, or one more than the
+ * longest run of backticks inside the code, so that an example in a doc
+ * comment cannot close the block early.
+ */
+export function fenceFor(code: string): string {
+  const longest = Math.max(0, ...[...code.matchAll(/`+/g)].map((m) => m[0].length))
+  return '`'.repeat(Math.max(3, longest + 1))
 }
 
 /** Rewrite a chapter's included blocks from their regions; unknown regions are left alone. */
@@ -158,8 +170,9 @@ export function rewrite(text: string, inclusions: Inclusion[], regionOf: (file: 
   for (const inc of [...inclusions].sort((a, b) => b.from - a.from)) {
     const region = regionOf(inc.file, inc.name)
     if (!region) continue
+    const fence = fenceFor(region.code)
     const body = region.code === '' ? '' : region.code + '\n'
-    out = out.slice(0, inc.from) + body + out.slice(inc.to)
+    out = out.slice(0, inc.from) + `${fence}${inc.lang}\n${body}${fence}` + out.slice(inc.to)
   }
   return out
 }
@@ -240,6 +253,7 @@ export function sync(layout: Layout): SyncReport {
       const region = regionOf(inc.file, inc.name)
       if (!region) problems.push(`${chapter}:${inc.line}: includes ${inc.file}#${inc.name}, which does not exist`)
       else if (inc.code !== region.code) problems.push(`${chapter}:${inc.line}: the block of ${inc.file}#${inc.name} differs from the source (run npm run chapters)`)
+      else if (inc.fence !== fenceFor(region.code)) problems.push(`${chapter}:${inc.line}: the block of ${inc.file}#${inc.name} needs the fence ${fenceFor(region.code)} (run npm run chapters)`)
     }
     rewritten.set(chapter, rewrite(text, parsed.inclusions, regionOf))
   }

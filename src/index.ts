@@ -35,15 +35,19 @@ const env = process.env.NODE_ENV
 export default session
 export { session as 'module.exports' }
 
+/** The base class of session stores, as `session.Store`. */
 session.Store = Store
+/** The session cookie's constructor, as `session.Cookie`. */
 session.Cookie = Cookie
+/** The constructor of `req.session`, as `session.Session`. */
 session.Session = Session
+/** The in-memory store, as `session.MemoryStore`. */
 session.MemoryStore = MemoryStore
 
 export { Store, Cookie, Session, MemoryStore }
 export type { CookieData, CookieConstructor, CookieOptions } from './session/cookie.js'
 export type { MemoryStoreConstructor } from './session/memory.js'
-export type { SessionCallback, SessionConstructor, SessionData, SessionRequest } from './session/session.js'
+export type { SessionCallback, SessionConstructor, SessionData, SessionRequest, SessionRequestFields } from './session/session.js'
 export type { StoreConstructor } from './session/store.js'
 // #endregion exports
 
@@ -65,7 +69,7 @@ const defer = setImmediate
 export type SecretKey = crypto.BinaryLike | crypto.KeyObject
 
 /**
- * The options of {@link session}. Leave none of `secret`, `resave` and
+ * The options of `session()`. Leave none of `secret`, `resave` and
  * `saveUninitialized` out: the first is required, the other two warn when
  * missing because their defaults are poor.
  */

@@ -10,7 +10,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { dedent, parseInclusions, parseRegions, repositoryLayout, rewrite, sync, type Region } from '../scripts/chapters.js'
+import { dedent, fenceFor, parseInclusions, parseRegions, repositoryLayout, rewrite, sync, type Region } from '../scripts/chapters.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const run = promisify(execFile)
@@ -69,6 +69,16 @@ describe('the region tool', () => {
       'c.md:7: inclusion of src/a.ts#two is not directly above a fenced block',
       'c.md:9: malformed inclusion: <!-- source:broken -->'
     ])
+  })
+
+  it('a region whose code holds a fence of its own gets a longer fence', () => {
+    expect([fenceFor('a()'), fenceFor('/**\n * ```ts\n * x\n * ```\n */'), fenceFor('````')]).toEqual(['```', '````', '`````'])
+    const text = '<!-- source: a.ts#x -->\n```ts\nstale\n```\n'
+    const { inclusions } = parseInclusions('c.md', text)
+    const region: Region = { file: 'a.ts', name: 'x', start: 1, end: 3, code: '/**\n * ```ts\n * x()\n * ```\n */' }
+    const out = rewrite(text, inclusions, () => region)
+    expect(out).toBe('<!-- source: a.ts#x -->\n````ts\n/**\n * ```ts\n * x()\n * ```\n */\n````\n')
+    expect(parseInclusions('c.md', out).inclusions.map((i) => [i.fence, i.code])).toEqual([['````', region.code]])
   })
 
   it('rewrite replaces each block with its region and leaves unknown ones alone', () => {

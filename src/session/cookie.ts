@@ -95,11 +95,13 @@ interface Cookie {
   priority?: 'low' | 'medium' | 'high'
   /** Where the `expires` accessor keeps its date; an own, enumerable property, as upstream has it. */
   _expires?: Date | null
-  /** The expiry date; setting it also records the current `maxAge` as `originalMaxAge`. */
+  /** The expiry date, or `null`/`undefined` for a browser-session cookie. */
   get expires(): Date | null | undefined
+  /** Set the expiry date; this also records the time left as `originalMaxAge`. */
   set expires(date: Date | null | undefined)
-  /** Milliseconds left until `expires`; setting it moves `expires` to now + ms. */
+  /** Milliseconds left until `expires`, or `null`/`undefined` when there is no expiry. */
   get maxAge(): number | null | undefined
+  /** Move `expires` to now + `ms` (a `Date` is accepted, deprecated; `null` removes the expiry). */
   set maxAge(ms: number | Date | null | undefined)
   /** The attributes as one object, for `serialize` and for the store. */
   readonly data: CookieData

@@ -37,7 +37,10 @@ export type SessionCallback = (err?: unknown) => void
  * this middleware, Express and cookie-parser put on it. Plain `node:http`
  * requests qualify, as do Express's.
  */
-export interface SessionRequest extends IncomingMessage {
+export type SessionRequest = IncomingMessage & SessionRequestFields
+
+/** What this middleware, Express and cookie-parser may add to a request; all of it optional. */
+export interface SessionRequestFields {
   /** The session of this request, once the middleware has loaded or made one. */
   session?: Session | null
   /** The session's id: read from the cookie, then the id of the session attached. */
