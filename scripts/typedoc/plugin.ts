@@ -100,6 +100,7 @@ export function load(app: Application): void {
       const reference = twins.find((r) => r !== undefined && r !== documented)
       if (documented === undefined) continue
       documented.name = 'session'
+      if (documented.isDeclaration()) for (const signature of documented.signatures ?? []) signature.name = 'session'
       if (reference) context.project.removeReflection(reference)
     }
   })
