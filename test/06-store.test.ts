@@ -212,7 +212,9 @@ describe.each(implementations)('$name', ({ session }) => {
       const first = await client.get('/')
       await new Promise((resolve) => setTimeout(resolve, 30))
       const second = await client.get('/').set('Cookie', cookieHeader(first))
-      expect([first.text, second.text]).toEqual(['2000', '2000'])
+      // the first value may be 1999: a millisecond can pass between setting maxAge and reading it back
+      expect(['1999', '2000']).toContain(first.text)
+      expect(second.text).toBe(first.text)
     })
   })
 })
