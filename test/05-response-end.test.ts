@@ -295,6 +295,33 @@ describe.each(implementations)('$name', ({ session }) => {
       expect(calls.set).toBe(1)
     })
 
+    it('a stored "__proto__" key counts as data when the session is compared with what was loaded', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(session, { store, resave: false }, { respond: readOnly })
+      const first = await client.get('/')
+      const id = sessionId(first)
+      store.sessions[id] = store.sessions[id].replace(/}$/, ',"__proto__":{"polluted":true}}')
+      const calls = countCalls(store, 'set', 'touch')
+      await client.get('/').set('Cookie', cookieHeader(first)).expect(200)
+      // the key never reaches req.session, so the session no longer matches what was loaded
+      expect(calls).toEqual({ set: 1, touch: 0 })
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    })
+
+    it('a session that defines its own toJSON is fingerprinted through it', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(session, { store, saveUninitialized: false }, {
+        respond: (req, res) => {
+          Object.assign(req.session, { toJSON: () => ({}), views: 1 })
+          res.end()
+        }
+      })
+      const res = await client.get('/').expect(200)
+      // toJSON hides the change, so the new session looks untouched: not saved, no cookie
+      expect(setCookies(res)).toEqual([])
+      expect(store.sessions).toEqual({})
+    })
+
     it('a regenerated session is stored and sent even when it holds nothing', async () => {
       const store = new session.MemoryStore()
       const { client } = await sessionApp(session, { store, saveUninitialized: false }, {
