@@ -7,7 +7,7 @@
  * that whatever the machine does meanwhile falls on all of them alike. The
  * median of the rounds is reported, with ours ÷ express-session.
  *
- * Options: --rounds N (3), --seconds S (3), --connections C (10), --no-micro,
+ * Options: --rounds N (5), --seconds S (2), --connections C (10), --no-micro,
  * --out DIR (chapters/12-cost).
  */
 import { fork, type ChildProcess } from 'node:child_process'
@@ -19,6 +19,7 @@ import autocannon from 'autocannon'
 import { SCENARIOS, type Variant } from './bench/server.js'
 import { chartSvg } from './bench/chart.js'
 import { microBenchmarks } from './bench/micro.js'
+import { ratio, summarise, type Summary } from './bench/stats.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const VARIANTS: Variant[] = ['bare', 'upstream', 'ours']
@@ -30,8 +31,8 @@ function option(name: string, fallback: string): string {
   return at === -1 ? fallback : process.argv[at + 1]
 }
 
-const rounds = Number(option('rounds', '3'))
-const seconds = Number(option('seconds', '3'))
+const rounds = Number(option('rounds', '5'))
+const seconds = Number(option('seconds', '2'))
 const connections = Number(option('connections', '10'))
 const outDir = path.resolve(root, option('out', 'chapters/12-cost'))
 
@@ -74,13 +75,6 @@ async function measure(url: string, scenario: string, cookie: string, duration: 
   return { rps: result.requests.average, p99: result.latency.p99 }
 }
 
-/** The median of a list of numbers. */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
-
 const started = Date.now()
 const servers = new Map<Variant, { child: ChildProcess; url: string }>()
 try {
@@ -110,15 +104,9 @@ try {
   }
 
   const results = Object.keys(SCENARIOS).map((scenario) => {
-    const row: Record<string, unknown> = { scenario }
-    for (const variant of VARIANTS) {
-      const runs = samples.get(`${variant}/${scenario}`) ?? []
-      row[variant] = { rps: Math.round(median(runs.map((r) => r.rps))), p99: median(runs.map((r) => r.p99)), runs: runs.map((r) => Math.round(r.rps)) }
-    }
-    const o = row.ours as { rps: number }
-    const u = row.upstream as { rps: number }
-    row.ratio = Number((o.rps / u.rps).toFixed(3))
-    return row as { scenario: string; ratio: number } & Record<Variant, { rps: number; p99: number; runs: number[] }>
+    const summary = (variant: Variant): Summary => summarise(samples.get(`${variant}/${scenario}`) ?? [])
+    const [bare, upstream, ours] = VARIANTS.map(summary)
+    return { scenario, bare, upstream, ours, ratio: ratio(ours, upstream) }
   })
 
   console.log('\nmedian requests/s (p99 latency, ms)')
