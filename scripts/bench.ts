@@ -20,6 +20,7 @@ import { SCENARIOS, type Variant } from './bench/server.js'
 import { chartSvg } from './bench/chart.js'
 import { microBenchmarks } from './bench/micro.js'
 import { ratio, summarise, type Summary } from './bench/stats.js'
+import { withTable } from './bench/table.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const VARIANTS: Variant[] = ['bare', 'upstream', 'ours']
@@ -93,8 +94,10 @@ try {
 
   const samples = new Map<string, Array<{ rps: number; p99: number }>>()
   for (let round = 1; round <= rounds; round++) {
+    // each round starts with a different variant, so that none always runs first or last
+    const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length])
     for (const scenario of Object.keys(SCENARIOS)) {
-      for (const variant of VARIANTS) {
+      for (const variant of order) {
         const key = `${variant}/${scenario}`
         const sample = await measure((servers.get(variant) as { url: string }).url, scenario, cookies.get(key) ?? '', seconds)
         samples.set(key, [...(samples.get(key) ?? []), sample])
@@ -127,6 +130,8 @@ try {
   fs.mkdirSync(outDir, { recursive: true })
   fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null, 2) + '\n')
   fs.writeFileSync(path.join(outDir, 'chart.svg'), chartSvg(results, LABEL))
+  const readme = path.join(outDir, 'README.md')
+  if (fs.existsSync(readme)) fs.writeFileSync(readme, withTable(fs.readFileSync(readme, 'utf8'), report))
   console.log(`\nwrote ${path.relative(root, path.join(outDir, 'results.json'))} and chart.svg in ${report.durationSeconds} s`)
 } finally {
   for (const { child } of servers.values()) child.kill()

@@ -23,7 +23,10 @@ import Session from './session/session.js'
 import type { SessionData, SessionRequest } from './session/session.js'
 import Store from './session/store.js'
 
-const debug = createDebug('express-session')
+// like upstream's debug 2, decide once whether the namespace is on, so that
+// a disabled debug() costs a call to an empty function and nothing more
+const logger = createDebug('express-session')
+const debug: (formatter: string, ...args: unknown[]) => void = logger.enabled ? logger : function () {}
 const deprecate = depd('express-session')
 // #endregion imports
 

@@ -26,7 +26,13 @@ export function summarise(runs: Array<{ rps: number; p99: number }>): Summary {
   }
 }
 
-/** ours ÷ express-session, to three decimals. */
+/**
+ * ours ÷ express-session, to three decimals: the median, over the rounds, of
+ * each round's ratio. The two runs of a round are seconds apart, so whatever
+ * the machine was doing then weighs on both; comparing within rounds first
+ * keeps the drift between rounds out of the answer.
+ */
 export function ratio(ours: Summary, upstream: Summary): number {
-  return Number((ours.rps / upstream.rps).toFixed(3))
+  if (ours.runs.length !== upstream.runs.length) throw new Error('ratio needs the same rounds for both')
+  return Number(median(ours.runs.map((rps, round) => rps / upstream.runs[round])).toFixed(3))
 }
