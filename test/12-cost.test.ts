@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { benchApp, SCENARIOS } from '../scripts/bench/server.js'
 import { chartSvg } from '../scripts/bench/chart.js'
 import { median, ratio, summarise } from '../scripts/bench/stats.js'
+import { withTable, type TableReport } from '../scripts/bench/table.js'
 import { cookieHeader, setCookies } from './support/cookies.js'
 import { serve } from './support/http.js'
 
@@ -111,6 +112,11 @@ describe('the published results', () => {
       expect(row.ours.rps).toBe(Math.round(median(row.ours.runs)))
       expect(row.upstream.rps).toBe(Math.round(median(row.upstream.runs)))
     }
+  })
+
+  it('are the figures the chapter\'s table shows', () => {
+    const readme = fs.readFileSync(new URL('../chapters/12-cost/README.md', import.meta.url), 'utf8')
+    expect(withTable(readme, report as unknown as TableReport)).toBe(readme)
   })
 
   it('were measured on the kind of machine the chapter names, within three minutes', () => {

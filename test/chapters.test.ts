@@ -165,6 +165,7 @@ const expectedOutput: Record<string, RegExp[]> = {
   '08-session': [/generate +\| req\.session: .* user=undefined \| store: \(empty\)/, /enumerable keys of req\.session: cookie /, /reload\(\) +\| req\.session: .* user=changed elsewhere/, /regenerate\(\) +\| req\.session: .* user=undefined \| store: \(empty\)/, /destroy\(\) +\| req\.session: undefined \| store: \(empty\)/],
   '09-memory-store': [/stored as a string: \{"cookie":/, /get right away +-> rasmus/, /after 80 ms, still in memory\? true/, /get after expiry +-> undefined \| still in memory\? false/],
   '11-security': [/without regenerate: .* sees "rasmus"/, /with regenerate: .* sees "anonymous"/, /guessed secret: "anonymous"/, /unsigned: "anonymous"/, /the real cookie: "rasmus"/, /after logout: "anonymous"/],
+  '12-cost': [/new +store: set +Set-Cookie: \d+ bytes/, /modified +store: get \+ set +Set-Cookie/, /read +store: get \+ touch +Set-Cookie: none/, /rolling +store: get \+ touch +Set-Cookie: \d+ bytes/, /Measured by npm run bench on \d{4}-\d\d-\d\d/],
   '10-file-store-and-companion': [/tYOtmbb58e8lLjIs-GaCJv3YVATHGzS1\.json/, /"user": "rasmus"/, /reads user: rasmus/, /refuses an unsafe id: unsafe session id refused/]
 }
 
