@@ -410,6 +410,19 @@ describe('the companion app', () => {
     expect(res.headers['content-type']).toMatch(/^text\/plain/)
   })
 
+  it('while the store is away, pages still answer without a session, and a login is refused with 503', async () => {
+    const store = new MemoryStore()
+    const { client } = await demo(store)
+    store.emit('disconnect')
+    const home = await client.get('/').expect(200)
+    expect(home.text).toContain('id="no-session"')
+    expect(setCookies(home)).toEqual([])
+    const login = await client.post('/login').type('form').send({ username: 'rasmus', password: 'default' }).expect(503)
+    expect(login.text).toMatch(/^Sessions are unavailable right now/)
+    store.emit('connect')
+    await client.get('/').expect(200, /id="views">1</)
+  })
+
   it('a store that cannot list sessions makes /store a 500 with the plain message', async () => {
     const store = new MemoryStore() as Store
     ;(store as { all?: unknown }).all = undefined
@@ -477,8 +490,8 @@ describe('the companion app', () => {
       })
       const badPort = run({ PORT: 'eighty' })
       expect([badPort.status, badPort.stderr.trim()]).toEqual([1, 'PORT must be a port number, not "eighty"'])
-      const badStore = run({ PORT: '0', SESSION_STORE: 'redis' })
-      expect([badStore.status, badStore.stderr.trim()]).toEqual([1, 'SESSION_STORE must be "file" or "memory", not "redis"'])
+      const badStore = run({ PORT: "0", SESSION_STORE: "etcd" })
+      expect([badStore.status, badStore.stderr.trim()]).toEqual([1, 'SESSION_STORE must be "file", "memory" or "redis", not "etcd"'])
     })
   })
 })

@@ -136,9 +136,9 @@ describe.each(chapterDirs)('chapter %s', (dir) => {
   })
 
   it('quotes only test names that exist in the test file it links', () => {
-    const links = [...readme.matchAll(/\[“([^”]+)”\]\(\.\.\/\.\.\/test\/([\w.-]+\.test\.ts)\)/g)]
-    for (const [, name, file] of links) {
-      const names = testNames(path.join(root, 'test', file))
+    const links = [...readme.matchAll(/\[“([^”]+)”\]\(\.\.\/\.\.\/(test|integration|e2e)\/([\w.-]+\.test\.ts)\)/g)]
+    for (const [, name, folder, file] of links) {
+      const names = testNames(path.join(root, folder, file))
       expect(names, `${dir} quotes “${name}” from ${file}`).toContain(name)
     }
   })
@@ -166,6 +166,7 @@ const expectedOutput: Record<string, RegExp[]> = {
   '09-memory-store': [/stored as a string: \{"cookie":/, /get right away +-> rasmus/, /after 80 ms, still in memory\? true/, /get after expiry +-> undefined \| still in memory\? false/],
   '11-security': [/without regenerate: .* sees "rasmus"/, /with regenerate: .* sees "anonymous"/, /guessed secret: "anonymous"/, /unsigned: "anonymous"/, /the real cookie: "rasmus"/, /after logout: "anonymous"/],
   '12-cost': [/new +store: set +Set-Cookie: \d+ bytes/, /modified +store: get \+ set +Set-Cookie/, /read +store: get \+ touch +Set-Cookie: none/, /rolling +store: get \+ touch +Set-Cookie: \d+ bytes/, /Measured by npm run bench on \d{4}-\d\d-\d\d/],
+  '13-scaling-out': [/a MemoryStore each: .* B says "anonymous"/, /one shared store: .* B says "rasmus"/, /express-session issues, ours reads: .* B says "rasmus"/],
   '10-file-store-and-companion': [/tYOtmbb58e8lLjIs-GaCJv3YVATHGzS1\.json/, /"user": "rasmus"/, /reads user: rasmus/, /refuses an unsafe id: unsafe session id refused/]
 }
 

@@ -81,7 +81,17 @@ export function createApp(options: DemoOptions): express.Express {
   }))
   // #endregion demo-session
 
+  // while the store is away the middleware attaches no session: say so, and go on
+  app.use((req, res, next) => {
+    if (req.session || req.method === 'GET') return next()
+    res.status(503).type('text').send('Sessions are unavailable right now (the session store is not reachable). Try again shortly.\n')
+  })
+
   app.get('/', (req, res) => {
+    if (!req.session) {
+      res.type('html').send(page('Home', '<p id="no-session">The session store is not reachable right now, so this visit is not counted and nobody is logged in.</p>', panelOf(req)))
+      return
+    }
     req.session.views = (req.session.views ?? 0) + 1
     res.type('html').send(page('Home', `
 <p>You have visited this page <strong id="views">${req.session.views}</strong> time${req.session.views === 1 ? '' : 's'} in this session.</p>

@@ -3,22 +3,34 @@
  *
  * PORT changes the port, HOST the address (127.0.0.1 by default),
  * SESSION_STORE=memory swaps the FileStore in ./.sessions for a MemoryStore,
+ * SESSION_STORE=redis for a RedisStore at REDIS_URL (redis://127.0.0.1:6379),
  * SESSION_SECRET sets the signing secret, SESSIONS_DIR the FileStore's folder.
  */
 import type { AddressInfo } from 'node:net'
 import { MemoryStore, type Store } from '../index.js'
+import { createClient } from 'redis'
 import { FileStore } from '../stores/file-store.js'
+import { RedisStore } from '../stores/redis-store.js'
 import { createApp } from './app.js'
 
 const DEV_SECRET = 'express-session-annotated dev secret: set SESSION_SECRET'
 
-/** The store the environment asks for. */
-function storeFromEnv(): { store: Store; description: string } {
+/** The store the environment asks for, and how to let go of it on the way out. */
+function storeFromEnv(): { store: Store; description: string; close: () => Promise<void> } {
   const kind = process.env.SESSION_STORE ?? 'file'
-  if (kind === 'memory') return { store: new MemoryStore(), description: 'MemoryStore (sessions vanish on restart)' }
-  if (kind !== 'file') throw new Error(`SESSION_STORE must be "file" or "memory", not ${JSON.stringify(kind)}`)
+  const nothing = async () => {}
+  if (kind === 'memory') return { store: new MemoryStore(), description: 'MemoryStore (sessions vanish on restart)', close: nothing }
+  if (kind === 'redis') {
+    const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+    // keep retrying while Redis is away; the store tells the middleware meanwhile
+    const client = createClient({ url, socket: { reconnectStrategy: (retries) => Math.min(100 * (retries + 1), 2000) } })
+    const store = new RedisStore({ client })
+    client.connect().catch((err: Error) => console.error(`Redis at ${url}: ${err.message}`))
+    return { store, description: `RedisStore at ${url}`, close: async () => { if (client.isOpen) await client.close() } }
+  }
+  if (kind !== 'file') throw new Error(`SESSION_STORE must be "file", "memory" or "redis", not ${JSON.stringify(kind)}`)
   const dir = process.env.SESSIONS_DIR ?? '.sessions'
-  return { store: new FileStore({ dir }), description: `FileStore in ${dir}/ (one JSON file per session)` }
+  return { store: new FileStore({ dir }), description: `FileStore in ${dir}/ (one JSON file per session)`, close: nothing }
 }
 
 /** The port from PORT, refusing anything that is not one. */
@@ -32,7 +44,7 @@ function portFromEnv(): number {
 try {
   const port = portFromEnv()
   const host = process.env.HOST ?? '127.0.0.1'
-  const { store, description } = storeFromEnv()
+  const { store, description, close } = storeFromEnv()
   const secret = process.env.SESSION_SECRET || DEV_SECRET
   if (!process.env.SESSION_SECRET) {
     console.log('Notice: SESSION_SECRET is not set, so a development secret signs the cookies. Never do that in production.')
@@ -48,7 +60,7 @@ try {
     process.exit(1)
   })
   const stop = () => {
-    server.close(() => process.exit(0))
+    server.close(() => { close().finally(() => process.exit(0)) })
     server.closeIdleConnections()
     // a browser may hold a keep-alive connection open; do not wait on it for long
     setTimeout(() => server.closeAllConnections(), 1000).unref()

@@ -1,0 +1,112 @@
+/**
+ * A real redis-server for the integration tests: started from Debian's
+ * package on a free port on 127.0.0.1, with its data in a temporary folder,
+ * and stopped (saving its data, so that a restart brings the sessions back).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+/** Where Debian puts redis-server; REDIS_SERVER overrides it. */
+export const redisServerPath = process.env.REDIS_SERVER ?? 'redis-server'
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+/** A running redis-server. */
+export interface RedisServer {
+  port: number
+  url: string
+  dir: string
+  /** Save the data and stop. */
+  stop: () => Promise<void>
+  /** Start again on the same port, with the same data. */
+  restart: () => Promise<void>
+}
+
+/** Start redis-server on a free port; it fails loudly if the package is not installed. */
+export async function startRedis(): Promise<RedisServer> {
+  const check = spawnSync(redisServerPath, ['--version'], { encoding: 'utf8' })
+  if (check.error || check.status !== 0) {
+    throw new Error(`redis-server is not installed (apt-get install -y redis-server), or set REDIS_SERVER: ${check.error?.message ?? check.stderr}`)
+  }
+  const port = await freePort()
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-'))
+  let child: ChildProcess | undefined
+
+  const launch = () => new Promise<void>((resolve, reject) => {
+    child = spawn(redisServerPath, [
+      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', 'dump.rdb',
+      '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'
+    ], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      if (output.includes('Ready to accept connections')) resolve()
+    })
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)))
+  })
+
+  const stop = () => new Promise<void>((resolve) => {
+    const running = child
+    if (!running || running.exitCode !== null) return resolve()
+    running.once('exit', () => resolve())
+    // SHUTDOWN SAVE writes dump.rdb even with --save "", so a restart finds the sessions
+    const socket = net.connect(port, '127.0.0.1', () => socket.end('SHUTDOWN SAVE\r\n'))
+    socket.on('error', () => running.kill('SIGKILL'))
+  })
+
+  await launch()
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dir,
+    stop,
+    restart: async () => {
+      await stop()
+      await launch()
+    }
+  }
+}
+
+/** The companion app as its own process (npm start), on a free port, with the given environment. */
+export async function startCompanion(env: Record<string, string>): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort()
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/server.ts'], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SESSION_SECRET: 'shared secret', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  await new Promise<void>((resolve, reject) => {
+    let output = ''
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      if (output.includes('The companion app is on')) resolve()
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.once('exit', (code) => reject(new Error(`the companion app exited with ${code}: ${output}`)))
+  })
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve()
+      child.once('exit', () => resolve())
+      child.kill('SIGTERM')
+    })
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * Chapter 13 — scaling out, without Redis: interop with the real
+ * express-session in both directions, a third-party store under ours, and
+ * the RedisStore's logic against a stand-in client. (The real Redis tests
+ * are in integration/, run by npm run test:integration.)
+ */
+import { EventEmitter } from 'node:events'
+import { createRequire } from 'node:module'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { Request, Response } from 'express'
+import { afterEach, describe, expect, it } from 'vitest'
+import ours, { type SessionData, type Store } from '../src/index.js'
+import { FileStore } from '../src/stores/file-store.js'
+import { RedisStore, type RedisLikeClient } from '../src/stores/redis-store.js'
+import { sessionApp } from './support/apps.js'
+import { cookieHeader, sessionId } from './support/cookies.js'
+import { upstream, type SessionModule } from './support/implementations.js'
+
+const require = createRequire(import.meta.url)
+
+/** Count visits and answer with the count. */
+function countVisits(req: Request, res: Response): void {
+  const sess = req.session as unknown as { views?: number }
+  sess.views = (sess.views ?? 0) + 1
+  res.end(String(sess.views))
+}
+
+describe('interop with express-session 1.19.0', () => {
+  const pairs: Array<[string, SessionModule, SessionModule]> = [
+    ['express-session issues, ours accepts', upstream, ours],
+    ['ours issues, express-session accepts', ours, upstream]
+  ]
+
+  it.each(pairs)('%s: same secret, same store, the session carries on', async (_label, first, second) => {
+    const store = new first.MemoryStore()
+    const a = await sessionApp(first, { store, secret: 'shared' }, { respond: countVisits })
+    const b = await sessionApp(second, { store, secret: 'shared' }, { respond: countVisits })
+    const issued = await a.client.get('/').expect(200, '1')
+    await b.client.get('/').set('Cookie', cookieHeader(issued)).expect(200, '2')
+    await a.client.get('/').set('Cookie', cookieHeader(issued)).expect(200, '3')
+  })
+
+  it('the two sign a session id identically, so no cookie needs re-issuing', async () => {
+    const values = await Promise.all([upstream, ours].map(async (session) => {
+      const { client } = await sessionApp(session, { secret: 'shared', genid: () => 'the-same-id' })
+      return cookieHeader(await client.get('/'))
+    }))
+    expect(values[0]).toBe(values[1])
+  })
+
+  it('a secret rotated on one side still opens cookies issued by the other', async () => {
+    const store = new ours.MemoryStore()
+    const before = await sessionApp(upstream, { store, secret: 'old' }, { respond: countVisits })
+    const after = await sessionApp(ours, { store, secret: ['new', 'old'] }, { respond: countVisits })
+    const issued = await before.client.get('/').expect('1')
+    await after.client.get('/').set('Cookie', cookieHeader(issued)).expect('2')
+  })
+
+  it('our MemoryStore works under express-session', async () => {
+    const store = new ours.MemoryStore()
+    const { client } = await sessionApp(upstream, { store }, { respond: countVisits })
+    const first = await client.get('/').expect('1')
+    await client.get('/').set('Cookie', cookieHeader(first)).expect('2')
+    expect(JSON.parse(store.sessions[sessionId(first)]).views).toBe(2)
+  })
+
+  it('our FileStore works under express-session', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interop-'))
+    try {
+      const store = new FileStore({ dir, reapInterval: 0 })
+      const { client } = await sessionApp(upstream, { store }, { respond: countVisits })
+      const first = await client.get('/').expect('1')
+      await client.get('/').set('Cookie', cookieHeader(first)).expect('2')
+      expect(fs.readdirSync(dir)).toEqual([`${sessionId(first)}.json`])
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('a third-party store under ours', () => {
+  const stores: Array<{ stopInterval: () => void }> = []
+  afterEach(() => { for (const s of stores.splice(0)) s.stopInterval() })
+
+  it('memorystore, built from our session module the way it expects, keeps sessions', async () => {
+    const MemoryStore = (require('memorystore') as (session: unknown) => new (options: object) => Store & { stopInterval: () => void })(ours)
+    const store = new MemoryStore({ checkPeriod: 60_000 })
+    stores.push(store)
+    expect(store).toBeInstanceOf(ours.Store)
+    const { client } = await sessionApp(ours, { store, resave: false }, { respond: countVisits })
+    const first = await client.get('/').expect('1')
+    await client.get('/').set('Cookie', cookieHeader(first)).expect('2')
+    const length = await new Promise((resolve) => store.length?.((_err, n) => resolve(n)))
+    expect(length).toBe(1)
+  })
+})
+
+/** A stand-in for a node-redis client: a Map with expiries, and the client's events. */
+class FakeRedis extends EventEmitter implements RedisLikeClient {
+  isReady = true
+  data = new Map<string, { value: string; ttl: number }>()
+  failing: Error | undefined
+  calls: string[] = []
+
+  #check(name: string) {
+    this.calls.push(name)
+    if (this.failing) throw this.failing
+  }
+  async get(key: string) { this.#check('get'); return this.data.get(key)?.value ?? null }
+  async set(key: string, value: string, options: { EX: number }) { this.#check('set'); this.data.set(key, { value, ttl: options.EX }); return 'OK' }
+  async del(keys: string | string[]) { this.#check('del'); let n = 0; for (const k of [keys].flat()) if (this.data.delete(k)) n++; return n }
+  async expire(key: string, seconds: number) { this.#check('expire'); const e = this.data.get(key); if (e) e.ttl = seconds; return e ? 1 : 0 }
+  async mGet(keys: string[]) { this.#check('mGet'); return keys.map((k) => this.data.get(k)?.value ?? null) }
+  async * scanIterator(options: { MATCH: string; COUNT: number }) {
+    this.#check('scan')
+    const pattern = new RegExp('^' + options.MATCH.replace(/\\(.)|([.+^${}()|])|\*/g, (m, escaped, special) => (escaped ? '\\' + escaped : special ? '\\' + special : '.*')) + '$')
+    const keys = [...this.data.keys()].filter((k) => pattern.test(k))
+    for (let i = 0; i < keys.length; i += options.COUNT) yield keys.slice(i, i + options.COUNT)
+  }
+}
+
+/** Stored data for a session expiring in `ms` (or never, for null). */
+function data(ms: number | null, extra: Record<string, unknown> = {}): SessionData {
+  const expires = ms === null ? null : new Date(Date.now() + ms).toISOString()
+  return { cookie: { originalMaxAge: ms, expires, httpOnly: true, path: '/' }, ...extra } as unknown as SessionData
+}
+
+/** A store call as a promise. */
+function call<T>(run: (cb: (err: unknown, value?: T) => void) => void): Promise<T | undefined> {
+  return new Promise((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value))))
+}
+
+describe('RedisStore, with a stand-in client', () => {
+  it('keeps each session as JSON under prefix + id, expiring with its cookie', async () => {
+    const client = new FakeRedis()
+    const store = new RedisStore({ client })
+    await call((cb) => store.set('abc', data(90_000, { user: 'rasmus' }), cb))
+    const entry = client.data.get('sess:abc')
+    expect(entry?.ttl).toBe(90)
+    expect(JSON.parse(entry?.value ?? '')).toMatchObject({ user: 'rasmus' })
+    expect(await call((cb) => store.get('abc', cb))).toMatchObject({ user: 'rasmus' })
+    expect(await call((cb) => store.get('missing', cb))).toBeNull()
+  })
+
+  it('a session without an expiry, or with one that is not a date, gets the default TTL', async () => {
+    const client = new FakeRedis()
+    const store = new RedisStore({ client, ttl: 600, prefix: 'x:' })
+    await call((cb) => store.set('a', data(null), cb))
+    await call((cb) => store.set('b', { cookie: { expires: 'not a date' } } as unknown as SessionData, cb))
+    expect([client.data.get('x:a')?.ttl, client.data.get('x:b')?.ttl]).toEqual([600, 600])
+  })
+
+  it('an expired session is deleted, not stored; touch only moves the expiry', async () => {
+    const client = new FakeRedis()
+    const store = new RedisStore({ client })
+    await call((cb) => store.set('abc', data(60_000, { n: 1 }), cb))
+    await call((cb) => store.set('abc', data(-5000), cb))
+    expect(client.data.has('sess:abc')).toBe(false)
+    await call((cb) => store.set('abc', data(60_000, { n: 1 }), cb))
+    client.calls.length = 0
+    await call((cb) => store.touch('abc', data(120_000, { n: 99 }), cb))
+    expect(client.calls).toEqual(['expire'])
+    expect(client.data.get('sess:abc')?.ttl).toBe(120)
+    expect(JSON.parse(client.data.get('sess:abc')?.value ?? '')).toMatchObject({ n: 1 })
+  })
+
+  it('all, length and clear use SCAN, page by page, and keep to the prefix even when it holds glob characters', async () => {
+    const client = new FakeRedis()
+    const store = new RedisStore({ client, prefix: 's*[1]:', scanCount: 3 })
+    for (let i = 0; i < 7; i++) await call((cb) => store.set(`id${i}`, data(60_000, { i }), cb))
+    client.data.set('sXX[1]:id9', { value: '{}', ttl: 1 })
+    client.data.set('other:id1', { value: '{}', ttl: 1 })
+    const all = await call<Record<string, SessionData> | null>((cb) => store.all(cb))
+    expect(Object.keys(all ?? {}).sort()).toEqual(['id0', 'id1', 'id2', 'id3', 'id4', 'id5', 'id6'])
+    expect(await call((cb) => store.length(cb))).toBe(7)
+    await call((cb) => store.clear(cb))
+    expect([...client.data.keys()].sort()).toEqual(['other:id1', 'sXX[1]:id9'])
+    expect(client.calls).not.toContain('keys')
+  })
+
+  it('every client failure reaches the callback', async () => {
+    const client = new FakeRedis()
+    const store = new RedisStore({ client })
+    client.failing = new Error('connection lost')
+    const results = await Promise.allSettled([
+      call((cb) => store.get('a', cb)), call((cb) => store.set('a', data(1000), cb)), call((cb) => store.set('a', data(-1), cb)),
+      call((cb) => store.destroy('a', cb)), call((cb) => store.touch('a', data(1000), cb)),
+      call((cb) => store.all(cb)), call((cb) => store.length(cb)), call((cb) => store.clear(cb))
+    ])
+    expect(results.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : 'ok'))).toEqual(Array(8).fill('connection lost'))
+  })
+
+  it('corrupt JSON is reported, not thrown', async () => {
+    const client = new FakeRedis()
+    client.data.set('sess:bad', { value: '{"cookie":', ttl: 10 })
+    await expect(call((cb) => new RedisStore({ client }).get('bad', cb))).rejects.toThrow(/corrupt session in Redis under sess:bad/)
+  })
+
+  it('callbacks are optional', async () => {
+    const client = new FakeRedis()
+    const store = new RedisStore({ client })
+    store.set('a', data(1000))
+    store.touch('a', data(1000))
+    store.destroy('a')
+    store.clear()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(client.calls).toEqual(expect.arrayContaining(['set', 'expire', 'del', 'scan']))
+  })
+
+  it('refuses to start without a client', () => {
+    expect(() => new RedisStore({} as never)).toThrow('RedisStore needs a client option')
+  })
+
+  it('turns the client\'s connection events into the store\'s connect and disconnect, once each', async () => {
+    const client = new FakeRedis()
+    const store = new RedisStore({ client })
+    const events: string[] = []
+    store.on('connect', () => events.push('connect'))
+    store.on('disconnect', () => events.push('disconnect'))
+    client.isReady = false
+    client.emit('reconnecting')
+    client.emit('error', new Error('ECONNREFUSED'))
+    client.emit('end')
+    client.isReady = true
+    client.emit('ready')
+    client.emit('ready')
+    client.emit('error', new Error('a command failed while connected'))
+    expect(events).toEqual(['disconnect', 'connect'])
+  })
+
+  it('a client not yet ready at start makes the store disconnected once session() listens; it connects when ready', async () => {
+    const client = new FakeRedis()
+    client.isReady = false
+    const store = new RedisStore({ client })
+    const { client: http } = await sessionApp(ours, { store }, { respond: (req, res) => { res.end(typeof req.session) } })
+    await new Promise((resolve) => setImmediate(resolve))
+    await http.get('/').expect(200, 'undefined')
+    client.isReady = true
+    client.emit('ready')
+    await http.get('/').expect(200, 'object')
+  })
+
+  it('a client that becomes ready before the first tick is not reported as disconnected', async () => {
+    const client = new FakeRedis()
+    client.isReady = false
+    const store = new RedisStore({ client })
+    const events: string[] = []
+    store.on('disconnect', () => events.push('disconnect'))
+    client.isReady = true
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(events).toEqual([])
+  })
+})
