@@ -2,15 +2,11 @@
  * Helpers for the browser tests: the companion app as a real process, and
  * Debian's Chromium driven by playwright-core.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { chromium, type BrowserContext } from 'playwright-core'
-
-const root = fileURLToPath(new URL('..', import.meta.url))
+import { startCompanion, type CompanionProcess } from '../test/support/processes.js'
 
 /** The flags DESIGN.md gives for Chromium on these machines. */
 const CHROMIUM_FLAGS = [
@@ -41,44 +37,12 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
   }
 }
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
-}
+export { freePort } from '../test/support/processes.js'
 
 /** The companion app running as `npm start` runs it, in its own process. */
-export interface AppProcess {
-  url: string
-  stop: () => Promise<void>
-}
+export type AppProcess = CompanionProcess
 
 /** Start src/demo/server.ts on `port` with the given sessions folder; resolves once it listens. */
 export function startApp(port: number, sessionsDir: string): Promise<AppProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/demo/server.ts'], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SESSIONS_DIR: sessionsDir, SESSION_SECRET: 'e2e secret' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  const stop = () => new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve()
-    child.once('exit', () => resolve())
-    child.kill('SIGTERM')
-  })
-  return new Promise((resolve, reject) => {
-    let output = ''
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString()
-      if (output.includes('The companion app is on')) resolve({ url: `http://127.0.0.1:${port}`, stop })
-    }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', onData)
-    child.once('exit', (code) => reject(new Error(`the app exited with ${code}: ${output}`)))
-  })
+  return startCompanion({ PORT: String(port), SESSIONS_DIR: sessionsDir, SESSION_SECRET: 'e2e secret' })
 }

@@ -8,7 +8,8 @@ import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import session, { type SessionData } from '../src/index.js'
 import { RedisStore } from '../src/stores/redis-store.js'
-import { startCompanion, startRedis, type RedisServer } from './support.js'
+import { startRedis, startTwin, type RedisServer } from './support.js'
+import { storedSession, viaCallback } from '../test/support/stores.js'
 
 type Client = ReturnType<typeof createClient>
 
@@ -27,22 +28,13 @@ afterAll(async () => {
   await redis?.stop()
 })
 
-/** Stored data for a session expiring in `ms` (or never, for null). */
-function data(ms: number | null, extra: Record<string, unknown> = {}): SessionData {
-  const expires = ms === null ? null : new Date(Date.now() + ms).toISOString()
-  return { cookie: { originalMaxAge: ms, expires, httpOnly: true, path: '/' }, ...extra } as unknown as SessionData
-}
 
-/** A store call as a promise. */
-function call<T>(run: (cb: (err: unknown, value?: T) => void) => void): Promise<T | undefined> {
-  return new Promise((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value))))
-}
 
 describe('RedisStore against redis-server', () => {
   it('set and get a session; its key expires with the cookie', async () => {
     const store = new RedisStore({ client, prefix: 'a:' })
-    await call((cb) => store.set('s1', data(90_000, { user: 'rasmus' }), cb))
-    expect(await call((cb) => store.get('s1', cb))).toMatchObject({ user: 'rasmus' })
+    await viaCallback((cb) => store.set('s1', storedSession(90_000, { user: 'rasmus' }), cb))
+    expect(await viaCallback((cb) => store.get('s1', cb))).toMatchObject({ user: 'rasmus' })
     const ttl = await client.ttl('a:s1')
     expect(ttl).toBeGreaterThan(85)
     expect(ttl).toBeLessThanOrEqual(90)
@@ -50,44 +42,44 @@ describe('RedisStore against redis-server', () => {
 
   it('a session without expiry lives for the default TTL', async () => {
     const store = new RedisStore({ client, prefix: 'b:', ttl: 600 })
-    await call((cb) => store.set('s1', data(null), cb))
+    await viaCallback((cb) => store.set('s1', storedSession(null), cb))
     expect(await client.ttl('b:s1')).toBe(600)
   })
 
   it('an already expired session is deleted rather than stored', async () => {
     const store = new RedisStore({ client, prefix: 'c:' })
-    await call((cb) => store.set('s1', data(60_000), cb))
-    await call((cb) => store.set('s1', data(-1000), cb))
+    await viaCallback((cb) => store.set('s1', storedSession(60_000), cb))
+    await viaCallback((cb) => store.set('s1', storedSession(-1000), cb))
     expect(await client.exists('c:s1')).toBe(0)
   })
 
   it('touch pushes the expiry forward without rewriting the data', async () => {
     const store = new RedisStore({ client, prefix: 'd:' })
-    await call((cb) => store.set('s1', data(10_000, { n: 1 }), cb))
-    await client.set('d:s1', JSON.stringify(data(10_000, { n: 2 })), { KEEPTTL: true })
-    await call((cb) => store.touch('s1', data(500_000, { n: 1 }), cb))
+    await viaCallback((cb) => store.set('s1', storedSession(10_000, { n: 1 }), cb))
+    await client.set('d:s1', JSON.stringify(storedSession(10_000, { n: 2 })), { KEEPTTL: true })
+    await viaCallback((cb) => store.touch('s1', storedSession(500_000, { n: 1 }), cb))
     expect(await client.ttl('d:s1')).toBeGreaterThan(400)
-    expect(await call((cb) => store.get('s1', cb))).toMatchObject({ n: 2 })
+    expect(await viaCallback((cb) => store.get('s1', cb))).toMatchObject({ n: 2 })
   })
 
   it('destroy removes one session; a missing one reads as null', async () => {
     const store = new RedisStore({ client, prefix: 'e:' })
-    await call((cb) => store.set('s1', data(60_000), cb))
-    await call((cb) => store.destroy('s1', cb))
-    expect(await call((cb) => store.get('s1', cb))).toBeNull()
+    await viaCallback((cb) => store.set('s1', storedSession(60_000), cb))
+    await viaCallback((cb) => store.destroy('s1', cb))
+    expect(await viaCallback((cb) => store.get('s1', cb))).toBeNull()
   })
 
   it('all, length and clear page through SCAN and keep to their own prefix', async () => {
     const store = new RedisStore({ client, prefix: 'f*[x]:', scanCount: 10 })
-    for (let i = 0; i < 45; i++) await call((cb) => store.set(`s${i}`, data(60_000, { i }), cb))
+    for (let i = 0; i < 45; i++) await viaCallback((cb) => store.set(`s${i}`, storedSession(60_000, { i }), cb))
     await client.set('other:s1', 'not ours')
     await client.set('fz[x]:s1', 'a near miss for a glob prefix')
-    const all = await call<Record<string, SessionData> | null>((cb) => store.all(cb))
+    const all = await viaCallback<Record<string, SessionData> | null>((cb) => store.all(cb))
     expect(Object.keys(all ?? {})).toHaveLength(45)
     expect((all as unknown as Record<string, { i: number }>).s7.i).toBe(7)
-    expect(await call((cb) => store.length(cb))).toBe(45)
-    await call((cb) => store.clear(cb))
-    expect(await call((cb) => store.length(cb))).toBe(0)
+    expect(await viaCallback((cb) => store.length(cb))).toBe(45)
+    await viaCallback((cb) => store.clear(cb))
+    expect(await viaCallback((cb) => store.length(cb))).toBe(0)
     expect(await client.get('other:s1')).toBe('not ours')
     expect(await client.get('fz[x]:s1')).toBe('a near miss for a glob prefix')
   })
@@ -95,7 +87,7 @@ describe('RedisStore against redis-server', () => {
   it('corrupt data is reported to the callback, not thrown', async () => {
     const store = new RedisStore({ client, prefix: 'g:' })
     await client.set('g:bad', '{"cookie":')
-    await expect(call((cb) => store.get('bad', cb))).rejects.toThrow(/corrupt session in Redis under g:bad/)
+    await expect(viaCallback((cb) => store.get('bad', cb))).rejects.toThrow(/corrupt session in Redis under g:bad/)
   })
 
   it('keeps a visit count across requests under the middleware', async () => {
@@ -134,8 +126,8 @@ describe('readiness: Redis going away and coming back', () => {
 describe('two companion apps, two processes, one Redis', () => {
   /** Log in on one app; what does the other say about that cookie? */
   async function loginOnOneAskTheOther(env: Record<string, string>) {
-    const a = await startCompanion(env)
-    const b = await startCompanion(env)
+    const a = await startTwin(env)
+    const b = await startTwin(env)
     try {
       const login = await request(a.url).post('/login').type('form').send({ username: 'rasmus', password: 'default' }).expect(303)
       const cookie = String(login.headers['set-cookie']?.[0]).split(';')[0]

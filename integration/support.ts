@@ -4,28 +4,14 @@
  * and stopped (saving its data, so that a restart brings the sessions back).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { freePort, startCompanion, type CompanionProcess } from '../test/support/processes.js'
 import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-
-const root = fileURLToPath(new URL('..', import.meta.url))
 
 /** Where Debian puts redis-server; REDIS_SERVER overrides it. */
 export const redisServerPath = process.env.REDIS_SERVER ?? 'redis-server'
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
-}
 
 /** A running redis-server. */
 export interface RedisServer {
@@ -83,30 +69,7 @@ export async function startRedis(): Promise<RedisServer> {
   }
 }
 
-/** The companion app as its own process (npm start), on a free port, with the given environment. */
-export async function startCompanion(env: Record<string, string>): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/server.ts'], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SESSION_SECRET: 'shared secret', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  await new Promise<void>((resolve, reject) => {
-    let output = ''
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString()
-      if (output.includes('The companion app is on')) resolve()
-    }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', onData)
-    child.once('exit', (code) => reject(new Error(`the companion app exited with ${code}: ${output}`)))
-  })
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve()
-      child.once('exit', () => resolve())
-      child.kill('SIGTERM')
-    })
-  }
+/** The companion app as its own process (npm start), on a free port, sharing one secret with its twins. */
+export function startTwin(env: Record<string, string>): Promise<CompanionProcess> {
+  return startCompanion({ SESSION_SECRET: 'shared secret', ...env })
 }

@@ -9,7 +9,7 @@ import express from 'express'
 import type { Request, Response } from 'express'
 import signature from 'cookie-signature'
 import { describe, expect, it } from 'vitest'
-import { plainApp, sessionApp } from './support/apps.js'
+import { countVisits, plainApp, sessionApp } from './support/apps.js'
 import { cookieHeader, sessionCookie, sessionId, setCookies } from './support/cookies.js'
 import { serve } from './support/http.js'
 import { implementations } from './support/implementations.js'
@@ -18,12 +18,6 @@ import type { SessionData } from '../src/index.js'
 
 const require = createRequire(import.meta.url)
 
-/** A handler that counts visits in the session and answers with the count. */
-function countVisits(req: Request, res: Response): void {
-  const sess = req.session as unknown as { views?: number }
-  sess.views = (sess.views ?? 0) + 1
-  res.end(String(sess.views))
-}
 
 describe.each(implementations)('$name', ({ session }) => {
   describe('self-awareness', () => {

@@ -9,7 +9,7 @@ import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { Request, Response } from 'express'
 import { describe, expect, it } from 'vitest'
-import { eventually, plainApp, sessionApp, sleep } from './support/apps.js'
+import { countVisits, eventually, plainApp, sessionApp, sleep } from './support/apps.js'
 import { cookieHeader, parseSetCookie, sessionCookie, sessionId, setCookies } from './support/cookies.js'
 import { closeServer } from './support/http.js'
 import { implementations } from './support/implementations.js'
@@ -22,11 +22,6 @@ function data(req: Request): Data {
   return req.session as unknown as Data
 }
 
-/** Count visits and answer with the count. */
-function countVisits(req: Request, res: Response): void {
-  data(req).views = (data(req).views ?? 0) + 1
-  res.end(String(data(req).views))
-}
 
 /** Answer without touching the session. */
 function readOnly(req: Request, res: Response): void {

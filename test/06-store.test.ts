@@ -4,9 +4,8 @@
  */
 import { EventEmitter } from 'node:events'
 import util from 'node:util'
-import type { Request, Response } from 'express'
 import { describe, expect, it } from 'vitest'
-import { sessionApp } from './support/apps.js'
+import { countVisits, sessionApp } from './support/apps.js'
 import { cookieHeader, sessionId } from './support/cookies.js'
 import { implementations, type SessionModule } from './support/implementations.js'
 import type { SessionData, SessionRequest, Store } from '../src/index.js'
@@ -55,12 +54,6 @@ function classStore(session: SessionModule) {
   }
 }
 
-/** Count visits and answer with the count. */
-function countVisits(req: Request, res: Response): void {
-  const sess = req.session as unknown as { views?: number }
-  sess.views = (sess.views ?? 0) + 1
-  res.end(String(sess.views))
-}
 
 describe.each(implementations)('$name', ({ session }) => {
   describe('the base class', () => {

@@ -3,9 +3,9 @@
  * methods does to the request and to the store. Each test runs against
  * ours and express-session 1.19.0.
  */
-import type { Request, Response } from 'express'
+import type { Request } from 'express'
 import { describe, expect, it } from 'vitest'
-import { sessionApp, sleep } from './support/apps.js'
+import { countVisits, sessionApp, sleep } from './support/apps.js'
 import { cookieHeader, sessionId, setCookies } from './support/cookies.js'
 import { implementations } from './support/implementations.js'
 import { countCalls, storeGet, storeSet } from './support/stores.js'
@@ -18,11 +18,6 @@ function data(req: Request): Data {
   return req.session as unknown as Data
 }
 
-/** Count visits and answer with the count. */
-function countVisits(req: Request, res: Response): void {
-  data(req).views = (data(req).views ?? 0) + 1
-  res.end(String(data(req).views))
-}
 
 describe.each(implementations)('$name', ({ session }) => {
   describe('what req.session holds', () => {

@@ -5,14 +5,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import { implementations } from './support/implementations.js'
-import { storeAll, storeGet, storeLength, storeSet } from './support/stores.js'
+import { storeAll, storedSession, storeGet, storeLength, storeSet } from './support/stores.js'
 import type { SessionData } from '../src/index.js'
 
-/** Stored data for a session expiring `inMs` from now (or never, for null). */
-function sessionData(inMs: number | null, extra: Record<string, unknown> = {}): SessionData {
-  const expires = inMs === null ? null : new Date(Date.now() + inMs)
-  return { cookie: { originalMaxAge: inMs, expires, httpOnly: true, path: '/' }, ...extra } as unknown as SessionData
-}
 
 /** Whether `call(callback)` calls back before returning. */
 function callsBackSynchronously(call: (callback: () => void) => void): boolean {
@@ -32,7 +27,7 @@ describe.each(implementations)('$name', ({ session }) => {
 
   it('get returns what set stored', async () => {
     const store = new MemoryStore()
-    await storeSet(store, 'abc', sessionData(60_000, { user: 'rasmus' }))
+    await storeSet(store, 'abc', storedSession(60_000, { user: 'rasmus' }))
     expect(await storeGet(store, 'abc')).toMatchObject({ user: 'rasmus', cookie: { originalMaxAge: 60_000 } })
   })
 
@@ -42,7 +37,7 @@ describe.each(implementations)('$name', ({ session }) => {
 
   it('set stores a copy: later changes to the object do not reach the store', async () => {
     const store = new MemoryStore()
-    const data = sessionData(60_000, { user: 'rasmus' }) as SessionData & { user: string }
+    const data = storedSession(60_000, { user: 'rasmus' }) as SessionData & { user: string }
     await storeSet(store, 'abc', data)
     data.user = 'mallory'
     expect(await storeGet(store, 'abc')).toMatchObject({ user: 'rasmus' })
@@ -50,7 +45,7 @@ describe.each(implementations)('$name', ({ session }) => {
 
   it('every get returns a fresh copy', async () => {
     const store = new MemoryStore()
-    await storeSet(store, 'abc', sessionData(60_000))
+    await storeSet(store, 'abc', storedSession(60_000))
     const [a, b] = [await storeGet(store, 'abc'), await storeGet(store, 'abc')]
     expect(a).toEqual(b)
     expect(a).not.toBe(b)
@@ -58,22 +53,22 @@ describe.each(implementations)('$name', ({ session }) => {
 
   it('dates come back as strings, the way any JSON store returns them', async () => {
     const store = new MemoryStore()
-    await storeSet(store, 'abc', sessionData(60_000))
+    await storeSet(store, 'abc', storedSession(60_000))
     expect(typeof (await storeGet(store, 'abc'))?.cookie.expires).toBe('string')
   })
 
   it('sessions are kept as JSON strings', async () => {
     const store = new MemoryStore()
-    await storeSet(store, 'abc', sessionData(null, { n: 1 }))
+    await storeSet(store, 'abc', storedSession(null, { n: 1 }))
     expect(store.sessions.abc).toBe('{"cookie":{"originalMaxAge":null,"expires":null,"httpOnly":true,"path":"/"},"n":1}')
   })
 
   it('every callback comes later, never during the call', () => {
     const store = new MemoryStore()
     expect([
-      callsBackSynchronously((cb) => store.set('a', sessionData(1000), cb)),
+      callsBackSynchronously((cb) => store.set('a', storedSession(1000), cb)),
       callsBackSynchronously((cb) => store.get('a', cb)),
-      callsBackSynchronously((cb) => store.touch('a', sessionData(2000), cb)),
+      callsBackSynchronously((cb) => store.touch('a', storedSession(2000), cb)),
       callsBackSynchronously((cb) => store.all(cb)),
       callsBackSynchronously((cb) => store.length(cb)),
       callsBackSynchronously((cb) => store.destroy('a', cb)),
@@ -83,8 +78,8 @@ describe.each(implementations)('$name', ({ session }) => {
 
   it('every method but get works without a callback', () => {
     const store = new MemoryStore()
-    store.set('a', sessionData(1000))
-    store.touch('a', sessionData(2000))
+    store.set('a', storedSession(1000))
+    store.touch('a', storedSession(2000))
     store.all(undefined as never)
     store.destroy('a')
     store.clear()
@@ -93,7 +88,7 @@ describe.each(implementations)('$name', ({ session }) => {
 
   it('an expired session reads as undefined and is removed on that read', async () => {
     const store = new MemoryStore()
-    await storeSet(store, 'old', sessionData(-1))
+    await storeSet(store, 'old', storedSession(-1))
     expect(Object.keys(store.sessions)).toEqual(['old'])
     expect(await storeGet(store, 'old')).toBeUndefined()
     expect(Object.keys(store.sessions)).toEqual([])
@@ -101,13 +96,13 @@ describe.each(implementations)('$name', ({ session }) => {
 
   it('an expired session stays in memory until something reads it: the leak', async () => {
     const store = new MemoryStore()
-    for (let i = 0; i < 100; i++) await storeSet(store, 'gone' + i, sessionData(-1000))
+    for (let i = 0; i < 100; i++) await storeSet(store, 'gone' + i, storedSession(-1000))
     expect(Object.keys(store.sessions)).toHaveLength(100)
   })
 
   it('a session without an expiry never expires', async () => {
     const store = new MemoryStore()
-    await storeSet(store, 'forever', sessionData(null))
+    await storeSet(store, 'forever', storedSession(null))
     expect(await storeGet(store, 'forever')).toBeDefined()
   })
 
@@ -119,8 +114,8 @@ describe.each(implementations)('$name', ({ session }) => {
 
   it('all returns the live sessions by id, and drops the expired ones it meets', async () => {
     const store = new MemoryStore()
-    await storeSet(store, 'live', sessionData(60_000, { n: 1 }))
-    await storeSet(store, 'dead', sessionData(-1, { n: 2 }))
+    await storeSet(store, 'live', storedSession(60_000, { n: 1 }))
+    await storeSet(store, 'dead', storedSession(-1, { n: 2 }))
     const all = await storeAll(store)
     expect(Object.keys(all)).toEqual(['live'])
     expect(Object.getPrototypeOf(all)).toBeNull()
@@ -129,9 +124,9 @@ describe.each(implementations)('$name', ({ session }) => {
 
   it('length counts only live sessions', async () => {
     const store = new MemoryStore()
-    await storeSet(store, 'a', sessionData(60_000))
-    await storeSet(store, 'b', sessionData(60_000))
-    await storeSet(store, 'c', sessionData(-1))
+    await storeSet(store, 'a', storedSession(60_000))
+    await storeSet(store, 'b', storedSession(60_000))
+    await storeSet(store, 'c', storedSession(-1))
     expect(await storeLength(store)).toBe(2)
   })
 
@@ -143,8 +138,8 @@ describe.each(implementations)('$name', ({ session }) => {
 
   it('touch replaces the stored cookie and keeps the data', async () => {
     const store = new MemoryStore()
-    await storeSet(store, 'abc', sessionData(1000, { user: 'rasmus' }))
-    const later = sessionData(90_000)
+    await storeSet(store, 'abc', storedSession(1000, { user: 'rasmus' }))
+    const later = storedSession(90_000)
     await new Promise<void>((resolve) => store.touch('abc', later, () => resolve()))
     const stored = await storeGet(store, 'abc')
     expect(stored).toMatchObject({ user: 'rasmus', cookie: { originalMaxAge: 90_000 } })
@@ -152,14 +147,14 @@ describe.each(implementations)('$name', ({ session }) => {
 
   it('touch does not bring back a session that is gone', async () => {
     const store = new MemoryStore()
-    await new Promise<void>((resolve) => store.touch('missing', sessionData(1000), () => resolve()))
+    await new Promise<void>((resolve) => store.touch('missing', storedSession(1000), () => resolve()))
     expect(store.sessions).toEqual({})
   })
 
   it('destroy removes one session, clear removes all', async () => {
     const store = new MemoryStore()
-    await storeSet(store, 'a', sessionData(60_000))
-    await storeSet(store, 'b', sessionData(60_000))
+    await storeSet(store, 'a', storedSession(60_000))
+    await storeSet(store, 'b', storedSession(60_000))
     await new Promise((resolve) => store.destroy('a', resolve))
     expect(Object.keys(store.sessions)).toEqual(['b'])
     await new Promise((resolve) => store.clear(resolve))
@@ -170,7 +165,7 @@ describe.each(implementations)('$name', ({ session }) => {
     const store = new MemoryStore()
     expect(await storeGet(store, 'constructor')).toBeUndefined()
     expect(await storeGet(store, 'toString')).toBeUndefined()
-    await storeSet(store, '__proto__', sessionData(60_000, { n: 1 }))
+    await storeSet(store, '__proto__', storedSession(60_000, { n: 1 }))
     expect(await storeGet(store, '__proto__')).toMatchObject({ n: 1 })
     expect(({} as Record<string, unknown>).n).toBeUndefined()
   })

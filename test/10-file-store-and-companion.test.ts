@@ -3,7 +3,7 @@
  * survive a restart, a store that refuses unsafe ids and never tears a
  * file, and the app's routes.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
@@ -11,15 +11,16 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import request from 'supertest'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { MemoryStore, type SessionData, type Store } from '../src/index.js'
+import { MemoryStore, type Store } from '../src/index.js'
 import { createApp } from '../src/demo/app.js'
 import { escapeHtml } from '../src/demo/html.js'
 import { FileStore } from '../src/stores/file-store.js'
 import { sessionApp } from './support/apps.js'
 import { cookieHeader, sessionCookie, sessionId, setCookies } from './support/cookies.js'
 import { serve } from './support/http.js'
+import { startCompanion } from './support/processes.js'
 import { implementations } from './support/implementations.js'
-import { storeAll, storeGet, storeLength, storeSet } from './support/stores.js'
+import { storeAll, storedSession, storeGet, storeLength, storeSet } from './support/stores.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 let dir: string
@@ -30,11 +31,6 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
-/** Stored data for a session expiring `inMs` from now. */
-function sessionData(inMs: number | null, extra: Record<string, unknown> = {}): SessionData {
-  const expires = inMs === null ? null : new Date(Date.now() + inMs).toISOString()
-  return { cookie: { originalMaxAge: inMs, expires, httpOnly: true, path: '/' }, ...extra } as unknown as SessionData
-}
 
 /** A store call as a promise of the error it reports (or undefined). */
 function errorOf(call: (cb: (err?: unknown) => void) => void): Promise<unknown> {
@@ -58,7 +54,7 @@ describe('FileStore', () => {
 
   it('keeps each session as readable JSON in <id>.json', async () => {
     const store = fileStore()
-    await storeSet(store, 'abc', sessionData(60_000, { user: 'rasmus' }))
+    await storeSet(store, 'abc', storedSession(60_000, { user: 'rasmus' }))
     const text = fs.readFileSync(path.join(store.dir, 'abc.json'), 'utf8')
     expect(JSON.parse(text)).toMatchObject({ user: 'rasmus' })
     expect(text).toContain('\n  "user": "rasmus"')
@@ -66,7 +62,7 @@ describe('FileStore', () => {
   })
 
   it('a session survives a restart: a new store on the same folder reads it', async () => {
-    await storeSet(fileStore(), 'abc', sessionData(60_000, { user: 'rasmus' }))
+    await storeSet(fileStore(), 'abc', storedSession(60_000, { user: 'rasmus' }))
     expect(await storeGet(fileStore(), 'abc')).toMatchObject({ user: 'rasmus' })
   })
 
@@ -76,22 +72,22 @@ describe('FileStore', () => {
 
   it('an expired file reads as no session and is removed', async () => {
     const store = fileStore()
-    await storeSet(store, 'old', sessionData(-1))
+    await storeSet(store, 'old', storedSession(-1))
     expect(await storeGet(store, 'old')).toBeUndefined()
     expect(fs.readdirSync(store.dir)).toEqual([])
   })
 
   it('a session without expiry does not expire', async () => {
     const store = fileStore()
-    await storeSet(store, 'forever', sessionData(null))
+    await storeSet(store, 'forever', storedSession(null))
     expect(await storeGet(store, 'forever')).toBeDefined()
   })
 
   it('the reaper removes expired files and leaves live and unreadable ones', async () => {
     const store = fileStore()
-    await storeSet(store, 'live', sessionData(60_000))
-    await storeSet(store, 'dead1', sessionData(-1))
-    await storeSet(store, 'dead2', sessionData(-1000))
+    await storeSet(store, 'live', storedSession(60_000))
+    await storeSet(store, 'dead1', storedSession(-1))
+    await storeSet(store, 'dead2', storedSession(-1000))
     fs.writeFileSync(path.join(store.dir, 'broken.json'), '{ not json')
     const removed = await new Promise((resolve) => store.reap((_err, n) => resolve(n)))
     expect(removed).toBe(2)
@@ -124,7 +120,7 @@ describe('FileStore', () => {
 
   it('writes go to a temporary file first: until the rename, the old session is intact', async () => {
     const store = fileStore()
-    await storeSet(store, 'abc', sessionData(60_000, { n: 1 }))
+    await storeSet(store, 'abc', storedSession(60_000, { n: 1 }))
     const seenDuringWrite: string[] = []
     const writeFile = fs.writeFile
     vi.spyOn(fs, 'writeFile').mockImplementation(((file: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
@@ -132,7 +128,7 @@ describe('FileStore', () => {
       seenDuringWrite.push(fs.readFileSync(path.join(store.dir, 'abc.json'), 'utf8').includes('"n": 1') ? 'old intact' : 'old torn')
       return (writeFile as (...a: unknown[]) => void)(file, ...rest)
     }) as typeof fs.writeFile)
-    await storeSet(store, 'abc', sessionData(60_000, { n: 2 }))
+    await storeSet(store, 'abc', storedSession(60_000, { n: 2 }))
     expect(seenDuringWrite[0]).toMatch(/^\.abc\.json\.\d+\.[0-9a-f]{12}\.tmp$/)
     expect(seenDuringWrite[1]).toBe('old intact')
     expect(await storeGet(store, 'abc')).toMatchObject({ n: 2 })
@@ -141,11 +137,11 @@ describe('FileStore', () => {
 
   it('a failed rename reports the error, keeps the old session and leaves no temporary file', async () => {
     const store = fileStore()
-    await storeSet(store, 'abc', sessionData(60_000, { n: 1 }))
+    await storeSet(store, 'abc', storedSession(60_000, { n: 1 }))
     vi.spyOn(fs, 'rename').mockImplementation(((_from: fs.PathLike, _to: fs.PathLike, cb: (err: Error) => void) => {
       cb(Object.assign(new Error('disk full'), { code: 'ENOSPC' }))
     }) as typeof fs.rename)
-    const err = await errorOf((cb) => store.set('abc', sessionData(60_000, { n: 2 }), cb))
+    const err = await errorOf((cb) => store.set('abc', storedSession(60_000, { n: 2 }), cb))
     expect((err as Error).message).toBe('disk full')
     vi.restoreAllMocks()
     expect(await storeGet(store, 'abc')).toMatchObject({ n: 1 })
@@ -154,12 +150,12 @@ describe('FileStore', () => {
 
   it('a write that fails halfway reports the error, keeps the old session and leaves no temporary file', async () => {
     const store = fileStore()
-    await storeSet(store, 'abc', sessionData(60_000, { n: 1 }))
+    await storeSet(store, 'abc', storedSession(60_000, { n: 1 }))
     vi.spyOn(fs, 'writeFile').mockImplementation(((file: fs.PathOrFileDescriptor, _data: unknown, _opts: unknown, cb: (err: Error) => void) => {
       fs.writeFileSync(file, '{"cookie": {"orig')
       cb(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }))
     }) as typeof fs.writeFile)
-    const err = await errorOf((cb) => store.set('abc', sessionData(60_000, { n: 2 }), cb))
+    const err = await errorOf((cb) => store.set('abc', storedSession(60_000, { n: 2 }), cb))
     expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC')
     vi.restoreAllMocks()
     expect(await storeGet(store, 'abc')).toMatchObject({ n: 1 })
@@ -174,9 +170,9 @@ describe('FileStore', () => {
       const before = fs.readdirSync(dir).sort()
       const errors = await Promise.all([
         errorOf((cb) => store.get(sid, cb)),
-        errorOf((cb) => store.set(sid, sessionData(60_000), cb)),
+        errorOf((cb) => store.set(sid, storedSession(60_000), cb)),
         errorOf((cb) => store.destroy(sid, cb)),
-        errorOf((cb) => store.touch(sid, sessionData(60_000), cb))
+        errorOf((cb) => store.touch(sid, storedSession(60_000), cb))
       ])
       expect(errors.map((err) => (err as { code?: string }).code)).toEqual(['EUNSAFESID', 'EUNSAFESID', 'EUNSAFESID', 'EUNSAFESID'])
       expect(fs.readdirSync(dir).sort()).toEqual(before)
@@ -185,7 +181,7 @@ describe('FileStore', () => {
 
     it('set, destroy and touch without a callback do not throw on an unsafe id', () => {
       const store = fileStore()
-      expect(() => { store.set('../x', sessionData(1)); store.destroy('../x'); store.touch('../x', sessionData(1)) }).not.toThrow()
+      expect(() => { store.set('../x', storedSession(1)); store.destroy('../x'); store.touch('../x', storedSession(1)) }).not.toThrow()
     })
   })
 
@@ -205,9 +201,9 @@ describe('FileStore', () => {
 
   it('all, length and clear see only session files', async () => {
     const store = fileStore()
-    await storeSet(store, 'a', sessionData(60_000, { n: 1 }))
-    await storeSet(store, 'b', sessionData(60_000, { n: 2 }))
-    await storeSet(store, 'gone', sessionData(-1))
+    await storeSet(store, 'a', storedSession(60_000, { n: 1 }))
+    await storeSet(store, 'b', storedSession(60_000, { n: 2 }))
+    await storeSet(store, 'gone', storedSession(-1))
     fs.writeFileSync(path.join(store.dir, 'notes.txt'), 'not a session')
     fs.writeFileSync(path.join(store.dir, '.a.json.1.abc.tmp'), 'half')
     const all = await storeAll(store)
@@ -220,7 +216,7 @@ describe('FileStore', () => {
 
   it('all reports a corrupt file as an error', async () => {
     const store = fileStore()
-    await storeSet(store, 'a', sessionData(60_000))
+    await storeSet(store, 'a', storedSession(60_000))
     fs.writeFileSync(path.join(store.dir, 'bad.json'), 'nope')
     await expect(storeAll(store)).rejects.toThrow(/corrupt session file bad\.json/)
   })
@@ -243,14 +239,14 @@ describe('FileStore', () => {
   it('destroy of a missing session is not an error; touch of one does not create it', async () => {
     const store = fileStore()
     expect(await errorOf((cb) => store.destroy('nobody', cb))).toBeUndefined()
-    expect(await errorOf((cb) => store.touch('nobody', sessionData(1000), cb))).toBeUndefined()
+    expect(await errorOf((cb) => store.touch('nobody', storedSession(1000), cb))).toBeUndefined()
     expect(fs.readdirSync(store.dir)).toEqual([])
   })
 
   it('touch replaces the cookie and keeps the data', async () => {
     const store = fileStore()
-    await storeSet(store, 'abc', sessionData(1000, { user: 'rasmus' }))
-    await errorOf((cb) => store.touch('abc', sessionData(90_000), cb))
+    await storeSet(store, 'abc', storedSession(1000, { user: 'rasmus' }))
+    await errorOf((cb) => store.touch('abc', storedSession(90_000), cb))
     expect(await storeGet(store, 'abc')).toMatchObject({ user: 'rasmus', cookie: { originalMaxAge: 90_000 } })
   })
 
@@ -447,34 +443,9 @@ describe('the companion app', () => {
   })
 
   describe('npm start (src/demo/server.ts)', () => {
-    /** Start the server script; resolve with its URL once it says where it listens. */
-    function start(env: Record<string, string>): Promise<{ url: string; output: string; stop: () => Promise<void> }> {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/server.ts'], {
-        cwd: root,
-        env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
-        stdio: ['ignore', 'pipe', 'pipe']
-      })
-      const stop = () => new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve()
-        child.once('exit', () => resolve())
-        child.kill('SIGTERM')
-      })
-      return new Promise((resolve, reject) => {
-        let output = ''
-        const onData = (chunk: Buffer) => {
-          output += chunk.toString()
-          const match = /http:\/\/localhost:(\d+)/.exec(output)
-          if (match) resolve({ url: `http://127.0.0.1:${match[1]}`, output, stop })
-        }
-        child.stdout.on('data', onData)
-        child.stderr.on('data', onData)
-        child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)))
-      })
-    }
-
     it('serves the app, prints a notice about the dev secret, and keeps sessions in SESSIONS_DIR', async () => {
       const sessions = path.join(dir, 'started')
-      const server = await start({ SESSIONS_DIR: sessions, SESSION_SECRET: '' })
+      const server = await startCompanion({ SESSIONS_DIR: sessions, SESSION_SECRET: '' })
       try {
         expect(server.output).toContain('SESSION_SECRET is not set')
         const res = await request(server.url).get('/').expect(200)

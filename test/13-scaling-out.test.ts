@@ -9,23 +9,17 @@ import { createRequire } from 'node:module'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { Request, Response } from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
 import ours, { type SessionData, type Store } from '../src/index.js'
 import { FileStore } from '../src/stores/file-store.js'
 import { RedisStore, type RedisLikeClient } from '../src/stores/redis-store.js'
-import { sessionApp } from './support/apps.js'
+import { countVisits, sessionApp } from './support/apps.js'
 import { cookieHeader, sessionId } from './support/cookies.js'
 import { upstream, type SessionModule } from './support/implementations.js'
+import { storedSession, viaCallback } from './support/stores.js'
 
 const require = createRequire(import.meta.url)
 
-/** Count visits and answer with the count. */
-function countVisits(req: Request, res: Response): void {
-  const sess = req.session as unknown as { views?: number }
-  sess.views = (sess.views ?? 0) + 1
-  res.end(String(sess.views))
-}
 
 describe('interop with express-session 1.19.0', () => {
   const pairs: Array<[string, SessionModule, SessionModule]> = [
@@ -115,52 +109,43 @@ class FakeRedis extends EventEmitter implements RedisLikeClient {
   async mGet(keys: string[]) { this.#check('mGet'); return keys.map((k) => this.data.get(k)?.value ?? null) }
   async * scanIterator(options: { MATCH: string; COUNT: number }) {
     this.#check('scan')
-    const pattern = new RegExp('^' + options.MATCH.replace(/\\(.)|([.+^${}()|])|\*/g, (m, escaped, special) => (escaped ? '\\' + escaped : special ? '\\' + special : '.*')) + '$')
+    const pattern = new RegExp('^' + options.MATCH.replace(/\\(.)|([.+^${}()|])|\*/g, (_match, escaped, special) => (escaped ? '\\' + escaped : special ? '\\' + special : '.*')) + '$')
     const keys = [...this.data.keys()].filter((k) => pattern.test(k))
     for (let i = 0; i < keys.length; i += options.COUNT) yield keys.slice(i, i + options.COUNT)
   }
 }
 
-/** Stored data for a session expiring in `ms` (or never, for null). */
-function data(ms: number | null, extra: Record<string, unknown> = {}): SessionData {
-  const expires = ms === null ? null : new Date(Date.now() + ms).toISOString()
-  return { cookie: { originalMaxAge: ms, expires, httpOnly: true, path: '/' }, ...extra } as unknown as SessionData
-}
 
-/** A store call as a promise. */
-function call<T>(run: (cb: (err: unknown, value?: T) => void) => void): Promise<T | undefined> {
-  return new Promise((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value))))
-}
 
 describe('RedisStore, with a stand-in client', () => {
   it('keeps each session as JSON under prefix + id, expiring with its cookie', async () => {
     const client = new FakeRedis()
     const store = new RedisStore({ client })
-    await call((cb) => store.set('abc', data(90_000, { user: 'rasmus' }), cb))
+    await viaCallback((cb) => store.set('abc', storedSession(90_000, { user: 'rasmus' }), cb))
     const entry = client.data.get('sess:abc')
     expect(entry?.ttl).toBe(90)
     expect(JSON.parse(entry?.value ?? '')).toMatchObject({ user: 'rasmus' })
-    expect(await call((cb) => store.get('abc', cb))).toMatchObject({ user: 'rasmus' })
-    expect(await call((cb) => store.get('missing', cb))).toBeNull()
+    expect(await viaCallback((cb) => store.get('abc', cb))).toMatchObject({ user: 'rasmus' })
+    expect(await viaCallback((cb) => store.get('missing', cb))).toBeNull()
   })
 
   it('a session without an expiry, or with one that is not a date, gets the default TTL', async () => {
     const client = new FakeRedis()
     const store = new RedisStore({ client, ttl: 600, prefix: 'x:' })
-    await call((cb) => store.set('a', data(null), cb))
-    await call((cb) => store.set('b', { cookie: { expires: 'not a date' } } as unknown as SessionData, cb))
+    await viaCallback((cb) => store.set('a', storedSession(null), cb))
+    await viaCallback((cb) => store.set('b', { cookie: { expires: 'not a date' } } as unknown as SessionData, cb))
     expect([client.data.get('x:a')?.ttl, client.data.get('x:b')?.ttl]).toEqual([600, 600])
   })
 
   it('an expired session is deleted, not stored; touch only moves the expiry', async () => {
     const client = new FakeRedis()
     const store = new RedisStore({ client })
-    await call((cb) => store.set('abc', data(60_000, { n: 1 }), cb))
-    await call((cb) => store.set('abc', data(-5000), cb))
+    await viaCallback((cb) => store.set('abc', storedSession(60_000, { n: 1 }), cb))
+    await viaCallback((cb) => store.set('abc', storedSession(-5000), cb))
     expect(client.data.has('sess:abc')).toBe(false)
-    await call((cb) => store.set('abc', data(60_000, { n: 1 }), cb))
+    await viaCallback((cb) => store.set('abc', storedSession(60_000, { n: 1 }), cb))
     client.calls.length = 0
-    await call((cb) => store.touch('abc', data(120_000, { n: 99 }), cb))
+    await viaCallback((cb) => store.touch('abc', storedSession(120_000, { n: 99 }), cb))
     expect(client.calls).toEqual(['expire'])
     expect(client.data.get('sess:abc')?.ttl).toBe(120)
     expect(JSON.parse(client.data.get('sess:abc')?.value ?? '')).toMatchObject({ n: 1 })
@@ -169,13 +154,13 @@ describe('RedisStore, with a stand-in client', () => {
   it('all, length and clear use SCAN, page by page, and keep to the prefix even when it holds glob characters', async () => {
     const client = new FakeRedis()
     const store = new RedisStore({ client, prefix: 's*[1]:', scanCount: 3 })
-    for (let i = 0; i < 7; i++) await call((cb) => store.set(`id${i}`, data(60_000, { i }), cb))
+    for (let i = 0; i < 7; i++) await viaCallback((cb) => store.set(`id${i}`, storedSession(60_000, { i }), cb))
     client.data.set('sXX[1]:id9', { value: '{}', ttl: 1 })
     client.data.set('other:id1', { value: '{}', ttl: 1 })
-    const all = await call<Record<string, SessionData> | null>((cb) => store.all(cb))
+    const all = await viaCallback<Record<string, SessionData> | null>((cb) => store.all(cb))
     expect(Object.keys(all ?? {}).sort()).toEqual(['id0', 'id1', 'id2', 'id3', 'id4', 'id5', 'id6'])
-    expect(await call((cb) => store.length(cb))).toBe(7)
-    await call((cb) => store.clear(cb))
+    expect(await viaCallback((cb) => store.length(cb))).toBe(7)
+    await viaCallback((cb) => store.clear(cb))
     expect([...client.data.keys()].sort()).toEqual(['other:id1', 'sXX[1]:id9'])
     expect(client.calls).not.toContain('keys')
   })
@@ -185,9 +170,9 @@ describe('RedisStore, with a stand-in client', () => {
     const store = new RedisStore({ client })
     client.failing = new Error('connection lost')
     const results = await Promise.allSettled([
-      call((cb) => store.get('a', cb)), call((cb) => store.set('a', data(1000), cb)), call((cb) => store.set('a', data(-1), cb)),
-      call((cb) => store.destroy('a', cb)), call((cb) => store.touch('a', data(1000), cb)),
-      call((cb) => store.all(cb)), call((cb) => store.length(cb)), call((cb) => store.clear(cb))
+      viaCallback((cb) => store.get('a', cb)), viaCallback((cb) => store.set('a', storedSession(1000), cb)), viaCallback((cb) => store.set('a', storedSession(-1), cb)),
+      viaCallback((cb) => store.destroy('a', cb)), viaCallback((cb) => store.touch('a', storedSession(1000), cb)),
+      viaCallback((cb) => store.all(cb)), viaCallback((cb) => store.length(cb)), viaCallback((cb) => store.clear(cb))
     ])
     expect(results.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : 'ok'))).toEqual(Array(8).fill('connection lost'))
   })
@@ -195,14 +180,14 @@ describe('RedisStore, with a stand-in client', () => {
   it('corrupt JSON is reported, not thrown', async () => {
     const client = new FakeRedis()
     client.data.set('sess:bad', { value: '{"cookie":', ttl: 10 })
-    await expect(call((cb) => new RedisStore({ client }).get('bad', cb))).rejects.toThrow(/corrupt session in Redis under sess:bad/)
+    await expect(viaCallback((cb) => new RedisStore({ client }).get('bad', cb))).rejects.toThrow(/corrupt session in Redis under sess:bad/)
   })
 
   it('callbacks are optional', async () => {
     const client = new FakeRedis()
     const store = new RedisStore({ client })
-    store.set('a', data(1000))
-    store.touch('a', data(1000))
+    store.set('a', storedSession(1000))
+    store.touch('a', storedSession(1000))
     store.destroy('a')
     store.clear()
     await new Promise((resolve) => setImmediate(resolve))

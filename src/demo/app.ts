@@ -154,7 +154,7 @@ export function createApp(options: DemoOptions): express.Express {
     res.status(404).type('html').send(page('Not found', `<p>There is no page at <code>${escapeHtml(req.path)}</code>.</p>`, panelOf(req)))
   })
 
-  app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err)
     const status = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : 500
     const message = status >= 500

@@ -104,3 +104,10 @@ export async function plainApp(
   const served = await serve(listener)
   return { ...served, app: express(), lateErrors }
 }
+
+/** The route most tests use: count visits in the session and answer with the count. */
+export function countVisits(req: Request, res: Response): void {
+  const sess = req.session as unknown as { views?: number }
+  sess.views = (sess.views ?? 0) + 1
+  res.end(String(sess.views))
+}

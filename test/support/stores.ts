@@ -73,3 +73,14 @@ export function syncStore(StoreBase: new () => Store): Store & { sessions: Map<s
   store.destroy = (sid, cb) => { store.sessions.delete(sid); cb?.() }
   return store
 }
+
+/** Session data as a store holds it, its cookie expiring `ms` from now (never, for null). */
+export function storedSession(ms: number | null, extra: Record<string, unknown> = {}): SessionData {
+  const expires = ms === null ? null : new Date(Date.now() + ms)
+  return { cookie: { originalMaxAge: ms, expires, httpOnly: true, path: '/' }, ...extra } as unknown as SessionData
+}
+
+/** A callback-style call as a promise of its result. */
+export function viaCallback<T>(run: (cb: (err: unknown, value?: T) => void) => void): Promise<T | undefined> {
+  return new Promise((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value))))
+}
