@@ -478,7 +478,7 @@ function session(options?: SessionOptions): SessionMiddleware {
         })
 
         return writetop()
-      } else if (storeImplementsTouch && shouldTouch(state, false)) {
+      } else if (storeImplementsTouch && shouldTouch(state)) {
         // store implements touch method
         debug('touching')
         // storeImplementsTouch has checked that touch exists
@@ -676,9 +676,9 @@ function shouldSave(state: RequestState) {
 // #endregion should-save
 
 // #region should-touch
-// determine if session should be touched; `saving` is shouldSave(state),
-// passed in because the one caller has just computed it
-function shouldTouch(state: RequestState, saving: boolean) {
+// determine if session should be touched; asked only once shouldSave(state)
+// has said no, so that need not be asked (and the session hashed) again
+function shouldTouch(state: RequestState) {
   const { req } = state
   // cannot set cookie without a session ID
   if (typeof req.sessionID !== 'string') {
@@ -686,7 +686,7 @@ function shouldTouch(state: RequestState, saving: boolean) {
     return false
   }
 
-  return state.cookieId === req.sessionID && !saving
+  return state.cookieId === req.sessionID
 }
 // #endregion should-touch
 

@@ -49,7 +49,7 @@ const SUFFIX = '.json'
  * @example
  * ```ts
  * import session from 'express-session-annotated'
- * import { FileStore } from 'express-session-annotated/src/stores/file-store.js'
+ * import { FileStore } from 'express-session-annotated/stores/file-store'
  *
  * app.use(session({
  *   store: new FileStore({ dir: '.sessions' }),
@@ -127,24 +127,14 @@ export class FileStore extends Store {
 // #region all
   /** Every live session, keyed by id; expired files are deleted on the way. */
   override all(callback: (err: unknown, sessions?: Record<string, SessionData> | null) => void): void {
-    this.#ids((err, ids) => {
-      if (err) return callback(err)
-      const sessions: Record<string, SessionData> = Object.create(null)
-      let left = ids.length
-      let failed = false
-      if (left === 0) return callback(null, sessions)
-      for (const sid of ids) {
-        this.get(sid, (getErr, sess) => {
-          if (failed) return
-          if (getErr) {
-            failed = true
-            return callback(getErr)
-          }
-          if (sess) sessions[sid] = sess
-          if (--left === 0) callback(null, sessions)
-        })
-      }
-    })
+    const sessions: Record<string, SessionData> = Object.create(null)
+    this.#forEachId(
+      (sid, done) => this.get(sid, (err, sess) => {
+        if (!err && sess) sessions[sid] = sess
+        done(err)
+      }),
+      (err) => (err ? callback(err) : callback(null, sessions))
+    )
   }
 
   /** How many live sessions there are. */
@@ -154,43 +144,28 @@ export class FileStore extends Store {
 
   /** Delete every session file. */
   override clear(callback?: SessionCallback): void {
-    this.#ids((err, ids) => {
-      if (err) return callback?.(err)
-      let left = ids.length
-      if (left === 0) return callback?.()
-      let firstError: unknown
-      for (const sid of ids) {
-        this.destroy(sid, (destroyErr) => {
-          firstError ??= destroyErr
-          if (--left === 0) callback?.(firstError ?? undefined)
-        })
-      }
-    })
+    this.#forEachId((sid, done) => this.destroy(sid, done), (err) => callback?.(err))
   }
 // #endregion all
 
 // #region reap
   /** Delete every expired session file now; the interval calls this. */
   reap(callback?: (err: unknown, removed: number) => void): void {
-    this.#ids((err, ids) => {
-      if (err) return callback?.(err, 0)
-      let left = ids.length
-      let removed = 0
-      if (left === 0) return callback?.(null, 0)
-      for (const sid of ids) {
+    let removed = 0
+    this.#forEachId(
+      (sid, done) => {
         const file = path.join(this.dir, sid + SUFFIX)
         readSession(file, (readErr, sess) => {
           // an unreadable file is left for a person to look at, not deleted
-          const expired = !readErr && sess && isExpired(sess)
-          const done = () => { if (--left === 0) callback?.(null, removed) }
-          if (!expired) return done()
+          if (readErr || !sess || !isExpired(sess)) return done()
           fs.unlink(file, (unlinkErr) => {
             if (!unlinkErr) removed++
             done()
           })
         })
-      }
-    })
+      },
+      (err) => callback?.(err ?? null, removed)
+    )
   }
 
   /** Stop the sweeping timer (the store still works). */
@@ -204,6 +179,25 @@ export class FileStore extends Store {
   #fileOf(sid: string): string | UnsafeSessionIdError {
     if (typeof sid !== 'string' || !SAFE_ID.test(sid)) return new UnsafeSessionIdError(String(sid))
     return path.join(this.dir, sid + SUFFIX)
+  }
+
+  /**
+   * Run `work` for every session in the folder, all at once, then `finish`
+   * once they are all done, with the first error any of them reported.
+   */
+  #forEachId(work: (sid: string, done: (err?: unknown) => void) => void, finish: (err?: unknown) => void): void {
+    this.#ids((err, ids) => {
+      if (err) return finish(err)
+      let left = ids.length
+      let firstError: unknown
+      if (left === 0) return finish()
+      for (const sid of ids) {
+        work(sid, (workErr) => {
+          if (workErr && firstError === undefined) firstError = workErr
+          if (--left === 0) finish(firstError)
+        })
+      }
+    })
   }
 
   /** The ids of every session file in the folder (temporary files start with a dot and are skipped). */

@@ -46,12 +46,11 @@ export async function sessionApp(session: SessionModule, options?: SessionOption
   if (parts.setup) app.use(parts.setup)
   app.use(session(withDefaults(options)))
   app.use(parts.respond ?? ((_req: Request, res: Response) => { res.end() }))
-  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) {
       lateErrors.push(err)
       return
     }
-    void next
     res.status(500).type('text').send(err instanceof Error ? err.message : String(err))
   })
   const served = await serve(app)
