@@ -21,7 +21,7 @@ beforeAll(async () => {
   app = await startApp(port, sessionsDir)
   const chromium = await launchChromium()
   closeBrowser = chromium.close
-  page = chromium.context.pages()[0] ?? await chromium.context.newPage()
+  page = chromium.context.pages()[0] ?? (await chromium.context.newPage())
 })
 
 afterAll(async () => {

@@ -22,8 +22,13 @@ let page: Page
 let closeBrowser: () => Promise<void>
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml',
-  '.png': 'image/png', '.json': 'application/json', '.ts': 'text/plain; charset=utf-8'
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.ts': 'text/plain; charset=utf-8'
 }
 
 /** A static file server for the built site, on 127.0.0.1 only. */
@@ -43,13 +48,16 @@ function serveDir(dir: string): Promise<http.Server> {
 
 beforeAll(async () => {
   out = fs.mkdtempSync(path.join(os.tmpdir(), 'docs-site-'))
-  const build = spawnSync(process.execPath, ['--import', 'tsx', 'node_modules/typedoc/bin/typedoc', '--out', out], { cwd: root, encoding: 'utf8' })
+  const build = spawnSync(process.execPath, ['--import', 'tsx', 'node_modules/typedoc/bin/typedoc', '--out', out], {
+    cwd: root,
+    encoding: 'utf8'
+  })
   if (build.status !== 0) throw new Error(`the docs build failed:\n${build.stdout}\n${build.stderr}`)
   server = await serveDir(out)
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const chromium = await launchChromium()
   closeBrowser = chromium.close
-  page = chromium.context.pages()[0] ?? await chromium.context.newPage()
+  page = chromium.context.pages()[0] ?? (await chromium.context.newPage())
   await page.setViewportSize({ width: 1280, height: 900 })
 })
 
@@ -71,7 +79,11 @@ describe('the docs site in Chromium', () => {
     expect(await page.textContent('.tsd-panel.tsd-typography h1')).toContain('express-session, annotated')
     const nav = await sidebar()
     const chapters = nav.filter((text) => /^\d\d\. /.test(text))
-    const onDisk = fs.readdirSync(path.join(root, 'chapters')).filter((name) => /^\d\d-/.test(name)).map((name) => name.slice(0, 2)).sort()
+    const onDisk = fs
+      .readdirSync(path.join(root, 'chapters'))
+      .filter((name) => /^\d\d-/.test(name))
+      .map((name) => name.slice(0, 2))
+      .sort()
     expect(chapters.map((text) => text.slice(0, 2))).toEqual(onDisk)
     expect(nav).toEqual(expect.arrayContaining(['The chapters', 'Glossary', 'session']))
     if (shots) await page.screenshot({ path: path.join(shots, 'docs-landing.png') })
@@ -80,22 +92,27 @@ describe('the docs site in Chromium', () => {
   it('a chapter page shows its included code and draws its Mermaid diagrams', async () => {
     await page.goto(base + '/documents/04._The_request_flow.html')
     expect(await page.textContent('.tsd-panel.tsd-typography h1')).toContain('04 · The request flow')
-    expect(await page.textContent('.tsd-panel.tsd-typography')).toContain('function getcookie(req: SessionRequest, name: string, secrets: SecretKey[])')
+    expect(await page.textContent('.tsd-panel.tsd-typography')).toContain(
+      'function getcookie(req: SessionRequest, name: string, secrets: SecretKey[])'
+    )
     await page.waitForSelector('html[data-mermaid="rendered"]', { timeout: 15_000 })
     expect(await page.$$eval('div.mermaid svg', (svgs) => svgs.length)).toBe(2)
     if (shots) await page.screenshot({ path: path.join(shots, 'docs-chapter.png') })
   })
 
-  it('a chapter\'s link to a symbol opens its API page', async () => {
+  it("a chapter's link to a symbol opens its API page", async () => {
     await page.goto(base + '/documents/06._Store.html')
-    await Promise.all([page.waitForURL(/variables\/index\.Store\.html$/), page.click('.tsd-panel.tsd-typography a:has(code:text-is("Store"))')])
+    await Promise.all([
+      page.waitForURL(/variables\/index\.Store\.html$/),
+      page.click('.tsd-panel.tsd-typography a:has(code:text-is("Store"))')
+    ])
     expect(await page.textContent('h1')).toContain('Store')
   })
 
-  it('the session function\'s page documents its options and shows an example', async () => {
+  it("the session function's page documents its options and shows an example", async () => {
     await page.goto(base + '/functions/index.session.html')
     expect(await page.textContent('h1')).toContain('session')
-    const body = await page.textContent('.col-content') ?? ''
+    const body = (await page.textContent('.col-content')) ?? ''
     expect(body).toContain('SessionOptions')
     expect(body).toContain('saveUninitialized: false')
     await sidebar()
@@ -107,7 +124,9 @@ describe('the docs site in Chromium', () => {
     await page.click('#tsd-search-trigger')
     await page.fill('#tsd-search-input', 'fixation')
     await page.waitForSelector('#tsd-search-results li a')
-    const results = await page.$$eval('#tsd-search-results li a', (links) => links.map((a) => (a.textContent ?? '').trim()))
+    const results = await page.$$eval('#tsd-search-results li a', (links) =>
+      links.map((a) => (a.textContent ?? '').trim())
+    )
     expect(results.some((text) => /^\d\d\. /.test(text) || /login story|Expiry/i.test(text))).toBe(true)
   })
 })

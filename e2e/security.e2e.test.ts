@@ -30,7 +30,15 @@ beforeAll(async () => {
   app.use(express.urlencoded({ extended: false }))
   for (const sameSite of ['lax', 'strict'] as const) {
     const area = express.Router()
-    area.use(session({ name: `${sameSite}.sid`, secret: 'bank secret', resave: false, saveUninitialized: false, cookie: { sameSite, path: `/${sameSite}` } }))
+    area.use(
+      session({
+        name: `${sameSite}.sid`,
+        secret: 'bank secret',
+        resave: false,
+        saveUninitialized: false,
+        cookie: { sameSite, path: `/${sameSite}` }
+      })
+    )
     area.get('/login', (req, res, next) => {
       req.session.regenerate((err) => {
         if (err) return next(err)
@@ -49,7 +57,11 @@ beforeAll(async () => {
 
   const evil = express()
   evil.get('/post/:area', (req, res) => {
-    res.type('html').send(`<form method="post" action="${bank}/${req.params.area}/transfer"><input name="to" value="mallory"></form><script>document.forms[0].submit()</script>`)
+    res
+      .type('html')
+      .send(
+        `<form method="post" action="${bank}/${req.params.area}/transfer"><input name="to" value="mallory"></form><script>document.forms[0].submit()</script>`
+      )
   })
   evil.get('/link/:area', (req, res) => {
     res.type('html').send(`<a id="go" href="${bank}/${req.params.area}/whoami">win a prize</a>`)
@@ -58,7 +70,7 @@ beforeAll(async () => {
 
   const chromium = await launchChromium()
   closeBrowser = chromium.close
-  page = chromium.context.pages()[0] ?? await chromium.context.newPage()
+  page = chromium.context.pages()[0] ?? (await chromium.context.newPage())
   for (const area of ['lax', 'strict']) {
     await page.goto(`${bank}/${area}/login`)
     expect(await page.textContent('body')).toBe('logged in')
@@ -84,7 +96,7 @@ async function crossSiteLink(area: string): Promise<string> {
 }
 
 describe('SameSite in Chromium', () => {
-  it('on the bank\'s own pages, both cookies are sent', async () => {
+  it("on the bank's own pages, both cookies are sent", async () => {
     for (const area of ['lax', 'strict']) {
       await page.goto(`${bank}/${area}/whoami`)
       expect(await page.textContent('body')).toBe('user: rasmus')

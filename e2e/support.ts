@@ -10,8 +10,14 @@ import { startCompanion, type CompanionProcess } from '../test/support/processes
 
 /** The flags DESIGN.md gives for Chromium on these machines. */
 const CHROMIUM_FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync'
 ]
 
 /** Where Debian puts Chromium; CHROMIUM_PATH overrides it. */
@@ -20,7 +26,9 @@ export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 /** Launch Chromium with a fresh, empty profile (playwright passes it as --user-data-dir). */
 export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   if (!fs.existsSync(chromiumPath)) {
-    throw new Error(`No Chromium at ${chromiumPath}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH`)
+    throw new Error(
+      `No Chromium at ${chromiumPath}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH`
+    )
   }
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-profile-'))
   const context = await chromium.launchPersistentContext(profile, {

@@ -18,7 +18,10 @@ let client: Client
 
 beforeAll(async () => {
   redis = await startRedis()
-  client = createClient({ url: redis.url, socket: { reconnectStrategy: (retries) => Math.min(50 * (retries + 1), 500) } })
+  client = createClient({
+    url: redis.url,
+    socket: { reconnectStrategy: (retries) => Math.min(50 * (retries + 1), 500) }
+  })
   client.on('error', () => {})
   await client.connect()
 })
@@ -27,8 +30,6 @@ afterAll(async () => {
   if (client?.isOpen) await client.close()
   await redis?.stop()
 })
-
-
 
 describe('RedisStore against redis-server', () => {
   it('set and get a session; its key expires with the cookie', async () => {
@@ -93,11 +94,12 @@ describe('RedisStore against redis-server', () => {
   it('keeps a visit count across requests under the middleware', async () => {
     const store = new RedisStore({ client, prefix: 'h:' })
     const mw = session({ store, secret: 's', resave: false, saveUninitialized: false })
-    const app = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => mw(req, res, () => {
-      const sess = (req as unknown as { session: { n?: number } }).session
-      sess.n = (sess.n ?? 0) + 1
-      res.end(String(sess.n))
-    })
+    const app = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) =>
+      mw(req, res, () => {
+        const sess = (req as unknown as { session: { n?: number } }).session
+        sess.n = (sess.n ?? 0) + 1
+        res.end(String(sess.n))
+      })
     const agent = request.agent(app)
     await agent.get('/').expect('1')
     await agent.get('/').expect('2')
@@ -129,7 +131,11 @@ describe('two companion apps, two processes, one Redis', () => {
     const a = await startTwin(env)
     const b = await startTwin(env)
     try {
-      const login = await request(a.url).post('/login').type('form').send({ username: 'rasmus', password: 'default' }).expect(303)
+      const login = await request(a.url)
+        .post('/login')
+        .type('form')
+        .send({ username: 'rasmus', password: 'default' })
+        .expect(303)
       const cookie = String(login.headers['set-cookie']?.[0]).split(';')[0]
       const onB = await request(b.url).get('/inspect.json').set('Cookie', cookie)
       return { a, b, cookie, storedOnB: (onB.body as { stored: { user?: string } | null }).stored }

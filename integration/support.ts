@@ -28,33 +28,53 @@ export interface RedisServer {
 export async function startRedis(): Promise<RedisServer> {
   const check = spawnSync(redisServerPath, ['--version'], { encoding: 'utf8' })
   if (check.error || check.status !== 0) {
-    throw new Error(`redis-server is not installed (apt-get install -y redis-server), or set REDIS_SERVER: ${check.error?.message ?? check.stderr}`)
+    throw new Error(
+      `redis-server is not installed (apt-get install -y redis-server), or set REDIS_SERVER: ${check.error?.message ?? check.stderr}`
+    )
   }
   const port = await freePort()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-'))
   let child: ChildProcess | undefined
 
-  const launch = () => new Promise<void>((resolve, reject) => {
-    child = spawn(redisServerPath, [
-      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', 'dump.rdb',
-      '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'
-    ], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      if (output.includes('Ready to accept connections')) resolve()
+  const launch = () =>
+    new Promise<void>((resolve, reject) => {
+      child = spawn(
+        redisServerPath,
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--dir',
+          dir,
+          '--dbfilename',
+          'dump.rdb',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--protected-mode',
+          'yes'
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] }
+      )
+      let output = ''
+      child.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+        if (output.includes('Ready to accept connections')) resolve()
+      })
+      child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)))
     })
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)))
-  })
 
-  const stop = () => new Promise<void>((resolve) => {
-    const running = child
-    if (!running || running.exitCode !== null) return resolve()
-    running.once('exit', () => resolve())
-    // SHUTDOWN SAVE writes dump.rdb even with --save "", so a restart finds the sessions
-    const socket = net.connect(port, '127.0.0.1', () => socket.end('SHUTDOWN SAVE\r\n'))
-    socket.on('error', () => running.kill('SIGKILL'))
-  })
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      const running = child
+      if (!running || running.exitCode !== null) return resolve()
+      running.once('exit', () => resolve())
+      // SHUTDOWN SAVE writes dump.rdb even with --save "", so a restart finds the sessions
+      const socket = net.connect(port, '127.0.0.1', () => socket.end('SHUTDOWN SAVE\r\n'))
+      socket.on('error', () => running.kill('SIGKILL'))
+    })
 
   await launch()
   return {

@@ -39,7 +39,10 @@ const outDir = path.resolve(root, option('out', 'chapters/12-cost'))
 
 /** Start one variant's server as a child process; resolve with its base URL. */
 function startServer(variant: Variant): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(path.join(root, 'scripts/bench/server.ts'), [variant], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child = fork(path.join(root, 'scripts/bench/server.ts'), [variant], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+  })
   return new Promise((resolve, reject) => {
     child.once('message', (message: { port: number }) => resolve({ child, url: `http://127.0.0.1:${message.port}` }))
     child.once('exit', (code) => reject(new Error(`the ${variant} server exited with ${code}`)))
@@ -60,19 +63,27 @@ async function check(variant: Variant, url: string, scenario: string, cookie: st
   const sets = res.headers.get('set-cookie') !== null
   const expected = variant !== 'bare' && scenario !== 'read'
   if (res.status !== 200 || sets !== expected) {
-    throw new Error(`${variant}/${scenario}: status ${res.status}, Set-Cookie ${sets ? 'sent' : 'absent'} (expected ${expected ? 'sent' : 'absent'})`)
+    throw new Error(
+      `${variant}/${scenario}: status ${res.status}, Set-Cookie ${sets ? 'sent' : 'absent'} (expected ${expected ? 'sent' : 'absent'})`
+    )
   }
 }
 
 /** One autocannon run. */
-async function measure(url: string, scenario: string, cookie: string, duration: number): Promise<{ rps: number; p99: number }> {
+async function measure(
+  url: string,
+  scenario: string,
+  cookie: string,
+  duration: number
+): Promise<{ rps: number; p99: number }> {
   const result = await autocannon({
     url: `${url}/${scenario}/hit`,
     connections,
     duration,
     headers: cookie ? { cookie } : {}
   })
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}/${scenario}: ${result.non2xx} non-2xx, ${result.errors} errors`)
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}/${scenario}: ${result.non2xx} non-2xx, ${result.errors} errors`)
   return { rps: result.requests.average, p99: result.latency.p99 }
 }
 
@@ -90,7 +101,9 @@ try {
       await measure(url, scenario, cookie, 1) // warm-up, not recorded
     }
   }
-  console.log(`Checked and warmed up; ${rounds} interleaved rounds of ${seconds} s per run, ${connections} connections.`)
+  console.log(
+    `Checked and warmed up; ${rounds} interleaved rounds of ${seconds} s per run, ${connections} connections.`
+  )
 
   const samples = new Map<string, Array<{ rps: number; p99: number }>>()
   for (let round = 1; round <= rounds; round++) {
@@ -99,7 +112,12 @@ try {
     for (const scenario of Object.keys(SCENARIOS)) {
       for (const variant of order) {
         const key = `${variant}/${scenario}`
-        const sample = await measure((servers.get(variant) as { url: string }).url, scenario, cookies.get(key) ?? '', seconds)
+        const sample = await measure(
+          (servers.get(variant) as { url: string }).url,
+          scenario,
+          cookies.get(key) ?? '',
+          seconds
+        )
         samples.set(key, [...(samples.get(key) ?? []), sample])
       }
     }
@@ -113,26 +131,54 @@ try {
   })
 
   console.log('\nmedian requests/s (p99 latency, ms)')
-  console.log(['scenario'.padEnd(10), ...VARIANTS.map((v) => LABEL[v].padStart(26)), 'ours ÷ express-session'.padStart(24)].join(' '))
+  console.log(
+    ['scenario'.padEnd(10), ...VARIANTS.map((v) => LABEL[v].padStart(26)), 'ours ÷ express-session'.padStart(24)].join(
+      ' '
+    )
+  )
   for (const row of results) {
-    console.log([row.scenario.padEnd(10), ...VARIANTS.map((v) => `${row[v].rps} (${row[v].p99} ms)`.padStart(26)), row.ratio.toFixed(3).padStart(24)].join(' '))
+    console.log(
+      [
+        row.scenario.padEnd(10),
+        ...VARIANTS.map((v) => `${row[v].rps} (${row[v].p99} ms)`.padStart(26)),
+        row.ratio.toFixed(3).padStart(24)
+      ].join(' ')
+    )
   }
 
   const micro = process.argv.includes('--no-micro') ? [] : await microBenchmarks()
   if (micro.length > 0) {
     console.log('\nwhere the time goes inside the middleware (tinybench, this process)')
     console.log(['operation'.padEnd(52), 'ops/s'.padStart(12), 'mean µs'.padStart(10)].join(' '))
-    for (const m of micro) console.log([m.name.padEnd(52), String(m.opsPerSecond).padStart(12), m.meanMicros.toFixed(2).padStart(10)].join(' '))
+    for (const m of micro)
+      console.log(
+        [m.name.padEnd(52), String(m.opsPerSecond).padStart(12), m.meanMicros.toFixed(2).padStart(10)].join(' ')
+      )
   }
 
-  const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` }
-  const report = { date: new Date().toISOString(), machine, settings: { rounds, seconds, connections }, results, micro, durationSeconds: Math.round((Date.now() - started) / 1000) }
+  const machine = {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`
+  }
+  const report = {
+    date: new Date().toISOString(),
+    machine,
+    settings: { rounds, seconds, connections },
+    results,
+    micro,
+    durationSeconds: Math.round((Date.now() - started) / 1000)
+  }
   fs.mkdirSync(outDir, { recursive: true })
   fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null, 2) + '\n')
   fs.writeFileSync(path.join(outDir, 'chart.svg'), chartSvg(results, LABEL))
   const readme = path.join(outDir, 'README.md')
   if (fs.existsSync(readme)) fs.writeFileSync(readme, withTable(fs.readFileSync(readme, 'utf8'), report))
-  console.log(`\nwrote ${path.relative(root, path.join(outDir, 'results.json'))} and chart.svg in ${report.durationSeconds} s`)
+  console.log(
+    `\nwrote ${path.relative(root, path.join(outDir, 'results.json'))} and chart.svg in ${report.durationSeconds} s`
+  )
 } finally {
   for (const { child } of servers.values()) child.kill()
 }

@@ -87,7 +87,8 @@ export function parseRegions(file: string, text: string, strict: boolean): { reg
       const name = start[1]
       if (open) problems.push(`${at}: region "${name}" starts inside region "${open.name}" (regions do not nest)`)
       if (!KEBAB.test(name)) problems.push(`${at}: region name "${name}" is not kebab-case`)
-      if (regions.some((r) => r.name === name) || open?.name === name) problems.push(`${at}: region "${name}" is defined twice`)
+      if (regions.some((r) => r.name === name) || open?.name === name)
+        problems.push(`${at}: region "${name}" is defined twice`)
       open = { name, start: index + 1, body: [] }
     } else if (end) {
       if (!open) problems.push(`${at}: #endregion ${end[1]} without a matching #region`)
@@ -129,7 +130,8 @@ export function parseInclusions(chapter: string, text: string): { inclusions: In
     }
     const match = INCLUDE.exec(lines[i].trim())
     if (!match) {
-      if (lines[i].includes('<!-- source:')) problems.push(`${chapter}:${i + 1}: malformed inclusion: ${lines[i].trim()}`)
+      if (lines[i].includes('<!-- source:'))
+        problems.push(`${chapter}:${i + 1}: malformed inclusion: ${lines[i].trim()}`)
       continue
     }
     const fence = /^(`{3,})(\w*)\s*$/.exec(lines[i + 1] ?? '')
@@ -146,8 +148,15 @@ export function parseInclusions(chapter: string, text: string): { inclusions: In
     const from = offsets[i + 1]
     const to = offsets[close] + lines[close].length
     inclusions.push({
-      chapter, line: i + 1, file: match[1], name: match[2], lang: fence[2], fence: fence[1],
-      code: lines.slice(i + 2, close).join('\n'), from, to
+      chapter,
+      line: i + 1,
+      file: match[1],
+      name: match[2],
+      lang: fence[2],
+      fence: fence[1],
+      code: lines.slice(i + 2, close).join('\n'),
+      from,
+      to
     })
     i = close
   }
@@ -165,7 +174,11 @@ export function fenceFor(code: string): string {
 }
 
 /** Rewrite a chapter's included blocks from their regions; unknown regions are left alone. */
-export function rewrite(text: string, inclusions: Inclusion[], regionOf: (file: string, name: string) => Region | undefined): string {
+export function rewrite(
+  text: string,
+  inclusions: Inclusion[],
+  regionOf: (file: string, name: string) => Region | undefined
+): string {
   let out = text
   for (const inc of [...inclusions].sort((a, b) => b.from - a.from)) {
     const region = regionOf(inc.file, inc.name)
@@ -206,11 +219,7 @@ export function repositoryLayout(root: string): Layout {
   const ts = (name: string) => name.endsWith('.ts')
   return {
     root,
-    libraryFiles: [
-      'src/index.ts',
-      ...listFiles(root, 'src/session', ts),
-      ...listFiles(root, 'src/stores', ts)
-    ],
+    libraryFiles: ['src/index.ts', ...listFiles(root, 'src/session', ts), ...listFiles(root, 'src/stores', ts)],
     otherSources: [...listFiles(root, 'src/demo', ts), ...listFiles(root, 'chapters', ts)],
     chapters: listFiles(root, 'chapters', (name) => name.endsWith('.md'))
   }
@@ -252,15 +261,25 @@ export function sync(layout: Layout): SyncReport {
     for (const inc of parsed.inclusions) {
       const region = regionOf(inc.file, inc.name)
       if (!region) problems.push(`${chapter}:${inc.line}: includes ${inc.file}#${inc.name}, which does not exist`)
-      else if (inc.code !== region.code) problems.push(`${chapter}:${inc.line}: the block of ${inc.file}#${inc.name} differs from the source (run npm run chapters)`)
-      else if (inc.fence !== fenceFor(region.code)) problems.push(`${chapter}:${inc.line}: the block of ${inc.file}#${inc.name} needs the fence ${fenceFor(region.code)} (run npm run chapters)`)
+      else if (inc.code !== region.code)
+        problems.push(
+          `${chapter}:${inc.line}: the block of ${inc.file}#${inc.name} differs from the source (run npm run chapters)`
+        )
+      else if (inc.fence !== fenceFor(region.code))
+        problems.push(
+          `${chapter}:${inc.line}: the block of ${inc.file}#${inc.name} needs the fence ${fenceFor(region.code)} (run npm run chapters)`
+        )
     }
     rewritten.set(chapter, rewrite(text, parsed.inclusions, regionOf))
   }
   for (const region of regions) {
     const uses = inclusions.filter((inc) => inc.file === region.file && inc.name === region.name)
-    if (uses.length === 0) problems.push(`${region.file}:${region.start}: region "${region.name}" is included in no chapter`)
-    if (uses.length > 1) problems.push(`${region.file}:${region.start}: region "${region.name}" is included ${uses.length} times (${uses.map((u) => u.chapter).join(', ')})`)
+    if (uses.length === 0)
+      problems.push(`${region.file}:${region.start}: region "${region.name}" is included in no chapter`)
+    if (uses.length > 1)
+      problems.push(
+        `${region.file}:${region.start}: region "${region.name}" is included ${uses.length} times (${uses.map((u) => u.chapter).join(', ')})`
+      )
   }
   return { problems, regions, inclusions, rewritten }
 }
@@ -282,11 +301,15 @@ function main(argv: string[]): number {
     }
     const remaining = sync(layout).problems
     for (const problem of remaining) console.error(problem)
-    console.log(`${report.regions.length} regions, ${report.inclusions.length} inclusions, ${changed} chapter(s) rewritten`)
+    console.log(
+      `${report.regions.length} regions, ${report.inclusions.length} inclusions, ${changed} chapter(s) rewritten`
+    )
     return remaining.length === 0 ? 0 : 1
   }
   for (const problem of report.problems) console.error(problem)
-  console.log(`${report.regions.length} regions, ${report.inclusions.length} inclusions, ${report.problems.length} problem(s)`)
+  console.log(
+    `${report.regions.length} regions, ${report.inclusions.length} inclusions, ${report.problems.length} problem(s)`
+  )
   return report.problems.length === 0 ? 0 : 1
 }
 

@@ -50,14 +50,21 @@ session.MemoryStore = MemoryStore
 export { Store, Cookie, Session, MemoryStore }
 export type { CookieData, CookieConstructor, CookieOptions } from './session/cookie.js'
 export type { MemoryStoreConstructor } from './session/memory.js'
-export type { SessionCallback, SessionConstructor, SessionData, SessionRequest, SessionRequestFields } from './session/session.js'
+export type {
+  SessionCallback,
+  SessionConstructor,
+  SessionData,
+  SessionRequest,
+  SessionRequestFields
+} from './session/session.js'
 export type { StoreConstructor } from './session/store.js'
 // #endregion exports
 
 // #region warning
-const warning = 'Warning: connect.session() MemoryStore is not\n'
-  + 'designed for a production environment, as it will leak\n'
-  + 'memory, and will not scale past a single process.'
+const warning =
+  'Warning: connect.session() MemoryStore is not\n' +
+  'designed for a production environment, as it will leak\n' +
+  'memory, and will not scale past a single process.'
 // #endregion warning
 
 // #region defer
@@ -198,9 +205,9 @@ function session(options?: SessionOptions): SessionMiddleware {
 
   // get the cookie signing secret
   let secret = opts.secret
-// #endregion session-setup
+  // #endregion session-setup
 
-// #region session-validation
+  // #region session-validation
   if (typeof generateId !== 'function') {
     throw new TypeError('genid option must be a function')
   }
@@ -239,9 +246,9 @@ function session(options?: SessionOptions): SessionMiddleware {
   if (env === 'production' && store instanceof MemoryStore) {
     console.warn(warning)
   }
-// #endregion session-validation
+  // #endregion session-validation
 
-// #region store-generate
+  // #region store-generate
   // generates the new session
   store.generate = function (req) {
     req.sessionID = generateId(req)
@@ -260,9 +267,9 @@ function session(options?: SessionOptions): SessionMiddleware {
       req.session.cookie.sameSite = isSecure ? 'none' : 'lax'
     }
   }
-// #endregion store-generate
+  // #endregion store-generate
 
-// #region store-readiness
+  // #region store-readiness
   const storeImplementsTouch = typeof store.touch === 'function'
 
   // register event listeners for the store to track readiness
@@ -282,9 +289,9 @@ function session(options?: SessionOptions): SessionMiddleware {
     rollingSessions,
     unsetDestroy
   }
-// #endregion store-readiness
+  // #endregion store-readiness
 
-// #region middleware-entry
+  // #region middleware-entry
   return function session(req, res, next) {
     // self-awareness
     if (req.session) {
@@ -323,7 +330,7 @@ function session(options?: SessionOptions): SessionMiddleware {
     req.sessionStore = store
 
     // get the session ID from the cookie
-    const cookieId = req.sessionID = getcookie(req, name, secrets)
+    const cookieId = (req.sessionID = getcookie(req, name, secrets))
 
     // what this request remembers about its session until the response ends
     const state: RequestState = {
@@ -335,9 +342,9 @@ function session(options?: SessionOptions): SessionMiddleware {
       savedHash: undefined,
       touched: false
     }
-// #endregion middleware-entry
+    // #endregion middleware-entry
 
-// #region on-headers
+    // #region on-headers
     // set-cookie
     onHeaders(res, function () {
       if (!req.session) {
@@ -368,9 +375,9 @@ function session(options?: SessionOptions): SessionMiddleware {
         defer(next, err)
       }
     })
-// #endregion on-headers
+    // #endregion on-headers
 
-// #region end-proxy
+    // #region end-proxy
     // proxy end() to commit the session
     const _end = res.end as EndFunction
     const _write = res.write as WriteFunction
@@ -384,9 +391,9 @@ function session(options?: SessionOptions): SessionMiddleware {
 
       let ret: unknown
       let sync = true
-// #endregion end-proxy
+      // #endregion end-proxy
 
-// #region writeend
+      // #region writeend
       function writeend() {
         if (sync) {
           ret = _end.call(res, chunk, encoding)
@@ -396,16 +403,16 @@ function session(options?: SessionOptions): SessionMiddleware {
 
         _end.call(res)
       }
-// #endregion writeend
+      // #endregion writeend
 
-// #region writetop
+      // #region writetop
       function writetop() {
         if (!sync) {
           return ret
         }
 
         if (!(res as ResponseInternals)._header) {
-          (res as ResponseInternals)._implicitHeader()
+          ;(res as ResponseInternals)._implicitHeader()
         }
 
         if (chunk == null) {
@@ -417,9 +424,7 @@ function session(options?: SessionOptions): SessionMiddleware {
 
         if (!isNaN(contentLength) && contentLength > 0) {
           // measure chunk
-          chunk = !Buffer.isBuffer(chunk)
-            ? Buffer.from(chunk as string, encoding)
-            : chunk
+          chunk = !Buffer.isBuffer(chunk) ? Buffer.from(chunk as string, encoding) : chunk
           encoding = undefined
 
           const bytes = chunk as Buffer
@@ -436,9 +441,9 @@ function session(options?: SessionOptions): SessionMiddleware {
 
         return ret
       }
-// #endregion writetop
+      // #endregion writetop
 
-// #region end-destroy
+      // #region end-destroy
       if (shouldDestroy(state)) {
         // destroy session
         debug('destroying')
@@ -465,9 +470,9 @@ function session(options?: SessionOptions): SessionMiddleware {
         req.session.touch()
         state.touched = true
       }
-// #endregion end-destroy
+      // #endregion end-destroy
 
-// #region end-save-touch
+      // #region end-save-touch
       if (shouldSave(state)) {
         req.session.save(function onsave(err) {
           if (err) {
@@ -496,9 +501,9 @@ function session(options?: SessionOptions): SessionMiddleware {
 
       return _end.call(res, chunk, encoding)
     } as ServerResponse['end']
-// #endregion end-save-touch
+    // #endregion end-save-touch
 
-// #region load-or-generate
+    // #region load-or-generate
     // generate a session if the browser doesn't send a sessionID
     if (!req.sessionID) {
       debug('no SID sent, generating session')
@@ -701,7 +706,8 @@ function shouldSetCookie(state: RequestState) {
 
   return state.cookieId !== req.sessionID
     ? state.config.saveUninitializedSession || isModified(state, req.session as Session)
-    : state.config.rollingSessions || (req.session as Session).cookie.expires != null && isModified(state, req.session as Session)
+    : state.config.rollingSessions ||
+        ((req.session as Session).cookie.expires != null && isModified(state, req.session as Session))
 }
 // #endregion should-set-cookie
 
@@ -754,9 +760,9 @@ function getcookie(req: SessionRequest, name: string, secrets: SecretKey[]): str
       }
     }
   }
-// #endregion getcookie
+  // #endregion getcookie
 
-// #region getcookie-compat
+  // #region getcookie-compat
   // back-compat read from cookieParser() signedCookies data
   if (!val && req.signedCookies) {
     val = req.signedCookies[name] as string | undefined
@@ -820,7 +826,8 @@ function serializeWithoutCookie(sess: object): string {
     if (key === 'cookie') continue
     const value = (sess as Record<string, unknown>)[key]
     // a stored "__proto__" key is data: define it, since assigning it would set the prototype
-    if (key === '__proto__') Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true })
+    if (key === '__proto__')
+      Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true })
     else copy[key] = value
   }
   return JSON.stringify(copy)
@@ -848,9 +855,7 @@ function issecure(req: SessionRequest, trustProxy: boolean | undefined): boolean
   // read the proto from x-forwarded-proto header
   const header = (req.headers['x-forwarded-proto'] as string | undefined) || ''
   const index = header.indexOf(',')
-  const proto = index !== -1
-    ? header.substr(0, index).toLowerCase().trim()
-    : header.toLowerCase().trim()
+  const proto = index !== -1 ? header.substr(0, index).toLowerCase().trim() : header.toLowerCase().trim()
 
   return proto === 'https'
 }

@@ -39,7 +39,10 @@ describe('a session from scratch', () => {
     const first = await client.get('/')
     await client.get('/').set('Cookie', 'sid=made-up').expect('visit 1\n')
     // any client that learns the id is that visitor, and the id never changes
-    const replayed = await client.get('/').set('Cookie', `other=1; ${cookieHeader(first)}`).expect('visit 2\n')
+    const replayed = await client
+      .get('/')
+      .set('Cookie', `other=1; ${cookieHeader(first)}`)
+      .expect('visit 2\n')
     expect(replayed.headers['set-cookie']).toBeUndefined()
   })
 })

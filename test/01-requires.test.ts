@@ -18,7 +18,10 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 
 describe('cookie 0.7', () => {
   it('parse reads a Cookie header into an object, the first of two equal names winning', () => {
-    expect(cookie.parse('connect.sid=s%3Aa.b; theme=dark; connect.sid=later')).toEqual({ 'connect.sid': 's:a.b', theme: 'dark' })
+    expect(cookie.parse('connect.sid=s%3Aa.b; theme=dark; connect.sid=later')).toEqual({
+      'connect.sid': 's:a.b',
+      theme: 'dark'
+    })
   })
 
   it('parse keeps a value that is not valid percent-encoding as it came', () => {
@@ -27,12 +30,26 @@ describe('cookie 0.7', () => {
 
   it('serialize writes the attributes in a fixed order', () => {
     const expires = new Date(Date.UTC(2030, 0, 1))
-    expect(cookie.serialize('sid', 's:a b', { domain: 'x.org', path: '/', expires, httpOnly: true, secure: true, sameSite: 'lax', priority: 'high', partitioned: true }))
-      .toBe('sid=s%3Aa%20b; Domain=x.org; Path=/; Expires=Tue, 01 Jan 2030 00:00:00 GMT; HttpOnly; Secure; Partitioned; Priority=High; SameSite=Lax')
+    expect(
+      cookie.serialize('sid', 's:a b', {
+        domain: 'x.org',
+        path: '/',
+        expires,
+        httpOnly: true,
+        secure: true,
+        sameSite: 'lax',
+        priority: 'high',
+        partitioned: true
+      })
+    ).toBe(
+      'sid=s%3Aa%20b; Domain=x.org; Path=/; Expires=Tue, 01 Jan 2030 00:00:00 GMT; HttpOnly; Secure; Partitioned; Priority=High; SameSite=Lax'
+    )
   })
 
   it('its error messages are the ones express-session passes to next(err) verbatim', () => {
-    expect(() => cookie.serialize('sid', 'v', { expires: new Date(NaN) })).toThrow(new TypeError('option expires is invalid'))
+    expect(() => cookie.serialize('sid', 'v', { expires: new Date(NaN) })).toThrow(
+      new TypeError('option expires is invalid')
+    )
   })
 })
 
@@ -44,8 +61,11 @@ describe('cookie-signature', () => {
 
   it('unsign returns the value for the right secret and false for any other or a changed value', () => {
     const signed = signature.sign('abc', 'keyboard cat')
-    expect([signature.unsign(signed, 'keyboard cat'), signature.unsign(signed, 'other'), signature.unsign('abd' + signed.slice(3), 'keyboard cat')])
-      .toEqual(['abc', false, false])
+    expect([
+      signature.unsign(signed, 'keyboard cat'),
+      signature.unsign(signed, 'other'),
+      signature.unsign('abd' + signed.slice(3), 'keyboard cat')
+    ]).toEqual(['abc', false, false])
   })
 
   it('unsign compares with crypto.timingSafeEqual, so the time taken does not leak where a guess goes wrong', () => {
@@ -88,7 +108,10 @@ describe('on-headers', () => {
   it('runs its listener once, just before the headers go out, where it can still add one', async () => {
     let calls = 0
     const { client } = await serve((_req, res) => {
-      onHeaders(res, () => { calls++; res.setHeader('X-Late', 'added') })
+      onHeaders(res, () => {
+        calls++
+        res.setHeader('X-Late', 'added')
+      })
       res.write('a')
       res.end('b')
     })
@@ -119,7 +142,10 @@ describe('debug', () => {
         server.close()
       })`
     const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: root, encoding: 'utf8', env: { ...process.env, DEBUG: 'express-session', DEBUG_COLORS: 'no' }, timeout: 20_000
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, DEBUG: 'express-session', DEBUG_COLORS: 'no' },
+      timeout: 20_000
     })
     expect(result.stderr).toMatch(/express-session no SID sent, generating session/)
   })

@@ -32,19 +32,27 @@ function requireIn(script: string): string {
 }
 
 describe('the default export', () => {
-  it('is the session function, carrying the four constructors as properties, as upstream\'s module.exports does', () => {
+  it("is the session function, carrying the four constructors as properties, as upstream's module.exports does", () => {
     expect(typeof session).toBe('function')
     expect(session.name).toBe('session')
-    expect([session.Store, session.Cookie, session.Session, session.MemoryStore]).toEqual([Store, Cookie, Session, MemoryStore])
+    expect([session.Store, session.Cookie, session.Session, session.MemoryStore]).toEqual([
+      Store,
+      Cookie,
+      Session,
+      MemoryStore
+    ])
   })
 
-  it('has the same shape as express-session\'s', () => {
-    const shape = (m: object) => Object.entries(m).map(([key, value]) => [key, typeof value]).sort()
+  it("has the same shape as express-session's", () => {
+    const shape = (m: object) =>
+      Object.entries(m)
+        .map(([key, value]) => [key, typeof value])
+        .sort()
     expect(shape(session)).toEqual(shape(upstream))
     expect(session.length).toBe(upstream.length)
   })
 
-  it('each session module\'s default export is its constructor', () => {
+  it("each session module's default export is its constructor", () => {
     expect([CookieModule, SessionModule, StoreModule, MemoryStoreModule]).toEqual([Cookie, Session, Store, MemoryStore])
   })
 })
@@ -57,7 +65,7 @@ describe('CommonJS', () => {
     expect(out).toBe('function function function function function')
   })
 
-  it('require() of each file under src/session returns its constructor, as upstream\'s files do', () => {
+  it("require() of each file under src/session returns its constructor, as upstream's files do", () => {
     const out = requireIn(`
       for (const name of ['cookie', 'session', 'store', 'memory']) {
         process.stdout.write(typeof require('../src/session/' + name + '.ts') + ' ')
@@ -96,9 +104,15 @@ describe('types', () => {
 
   it('a class that extends Store is checked against the store contract', () => {
     class Typed extends Store {
-      override get(_sid: string, cb: (err: unknown, sess?: SessionData | null) => void) { cb(null, null) }
-      override set(_sid: string, _sess: SessionData, cb?: (err?: unknown) => void) { cb?.() }
-      override destroy(_sid: string, cb?: (err?: unknown) => void) { cb?.() }
+      override get(_sid: string, cb: (err: unknown, sess?: SessionData | null) => void) {
+        cb(null, null)
+      }
+      override set(_sid: string, _sess: SessionData, cb?: (err?: unknown) => void) {
+        cb?.()
+      }
+      override destroy(_sid: string, cb?: (err?: unknown) => void) {
+        cb?.()
+      }
     }
     expectTypeOf(new Typed()).toMatchTypeOf<Store>()
     expect(new Typed()).toBeInstanceOf(Store)

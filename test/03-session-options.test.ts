@@ -19,12 +19,16 @@ import type { SessionRequest, Store } from '../src/index.js'
 /** Collects depd's warnings: with a 'deprecation' listener, depd emits instead of printing. */
 function collectDeprecations(): string[] {
   const seen: string[] = []
-  const listener = (err: Error & { namespace?: string }) => { seen.push(`${err.namespace}: ${err.message}`) }
+  const listener = (err: Error & { namespace?: string }) => {
+    seen.push(`${err.namespace}: ${err.message}`)
+  }
   beforeEach(() => {
     seen.length = 0
     process.on('deprecation', listener)
   })
-  afterEach(() => { process.off('deprecation', listener) })
+  afterEach(() => {
+    process.off('deprecation', listener)
+  })
   return seen
 }
 
@@ -56,16 +60,40 @@ describe.each(implementations)('$name', ({ name, session }) => {
     })
 
     it('the store defaults to a new MemoryStore', async () => {
-      const { client } = await sessionApp(session, {}, {
-        respond: (req, res) => { res.end(String(req.sessionStore instanceof session.MemoryStore)) }
-      })
+      const { client } = await sessionApp(
+        session,
+        {},
+        {
+          respond: (req, res) => {
+            res.end(String(req.sessionStore instanceof session.MemoryStore))
+          }
+        }
+      )
       await client.get('/').expect(200, 'true')
     })
 
     it('two middlewares made without a store do not share one', async () => {
       const stores: Store[] = []
-      const a = await sessionApp(session, {}, { respond: (req, res) => { stores.push(req.sessionStore); res.end() } })
-      const b = await sessionApp(session, {}, { respond: (req, res) => { stores.push(req.sessionStore); res.end() } })
+      const a = await sessionApp(
+        session,
+        {},
+        {
+          respond: (req, res) => {
+            stores.push(req.sessionStore)
+            res.end()
+          }
+        }
+      )
+      const b = await sessionApp(
+        session,
+        {},
+        {
+          respond: (req, res) => {
+            stores.push(req.sessionStore)
+            res.end()
+          }
+        }
+      )
       await a.client.get('/')
       await b.client.get('/')
       expect(stores[0]).not.toBe(stores[1])
@@ -79,12 +107,16 @@ describe.each(implementations)('$name', ({ name, session }) => {
 
     it('unset defaults to keep', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store }, {
-        respond: (req, res) => {
-          if (req.url === '/drop') (req as unknown as { session: null }).session = null
-          res.end()
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            if (req.url === '/drop') (req as unknown as { session: null }).session = null
+            res.end()
+          }
         }
-      })
+      )
       const res = await client.get('/')
       await client.get('/drop').set('Cookie', cookieHeader(res)).expect(200)
       expect(Object.keys(store.sessions)).toEqual([sessionId(res)])
@@ -92,19 +124,31 @@ describe.each(implementations)('$name', ({ name, session }) => {
 
     it('a KeyObject works as a secret', async () => {
       const secret = crypto.createSecretKey(Buffer.from('a secret kept as a KeyObject'))
-      const { client } = await sessionApp(session, { secret }, {
-        respond: (req, res) => { res.end(String((req.session as unknown as { n?: number }).n = ((req.session as unknown as { n?: number }).n ?? 0) + 1)) }
-      })
+      const { client } = await sessionApp(
+        session,
+        { secret },
+        {
+          respond: (req, res) => {
+            res.end(
+              String(
+                ((req.session as unknown as { n?: number }).n = ((req.session as unknown as { n?: number }).n ?? 0) + 1)
+              )
+            )
+          }
+        }
+      )
       const first = await client.get('/').expect(200, '1')
       await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
     })
   })
 
   describe('no options at all', () => {
-    it('session() can be called bare, and then needs cookie-parser\'s secret on each request', async () => {
+    it("session() can be called bare, and then needs cookie-parser's secret on each request", async () => {
       const bare = session()
       const { client } = await serve((req, res) => {
-        bare(req, res, (err) => res.end(err instanceof Error ? err.message : typeof (req as { session?: unknown }).session))
+        bare(req, res, (err) =>
+          res.end(err instanceof Error ? err.message : typeof (req as { session?: unknown }).session)
+        )
       })
       await client.get('/').expect(200, 'secret option required for sessions')
     })
@@ -112,18 +156,21 @@ describe.each(implementations)('$name', ({ name, session }) => {
 
   describe('options that throw', () => {
     it('a genid that is not a function throws "genid option must be a function"', () => {
-      expect(() => session({ genid: 'bogus!' as never, secret: 's', resave: false, saveUninitialized: false }))
-        .toThrow(new TypeError('genid option must be a function'))
+      expect(() => session({ genid: 'bogus!' as never, secret: 's', resave: false, saveUninitialized: false })).toThrow(
+        new TypeError('genid option must be a function')
+      )
     })
 
     it('an empty secret array throws', () => {
-      expect(() => session({ secret: [], resave: false, saveUninitialized: false }))
-        .toThrow(new TypeError('secret option array must contain one or more strings'))
+      expect(() => session({ secret: [], resave: false, saveUninitialized: false })).toThrow(
+        new TypeError('secret option array must contain one or more strings')
+      )
     })
 
     it('an unset other than "destroy" or "keep" throws', () => {
-      expect(() => session({ unset: 'bogus!' as never, secret: 's', resave: false, saveUninitialized: false }))
-        .toThrow(new TypeError('unset option must be "destroy" or "keep"'))
+      expect(() => session({ unset: 'bogus!' as never, secret: 's', resave: false, saveUninitialized: false })).toThrow(
+        new TypeError('unset option must be "destroy" or "keep"')
+      )
     })
 
     it('a falsy unset is taken as the default', () => {
@@ -152,7 +199,9 @@ describe.each(implementations)('$name', ({ name, session }) => {
     it('leaving out saveUninitialized warns and behaves as saveUninitialized: true', async () => {
       const store = new session.MemoryStore()
       const { client } = await sessionApp(session, { store, saveUninitialized: undefined }, { respond: readOnly })
-      expect(warnings).toEqual(['express-session: undefined saveUninitialized option; provide saveUninitialized option'])
+      expect(warnings).toEqual([
+        'express-session: undefined saveUninitialized option; provide saveUninitialized option'
+      ])
       const res = await client.get('/')
       expect(Object.keys(store.sessions)).toEqual([sessionId(res)])
     })
@@ -171,9 +220,7 @@ describe.each(implementations)('$name', ({ name, session }) => {
   describe('the MemoryStore warning', () => {
     /** Load the implementation in a fresh process with NODE_ENV set, make two middlewares, return stderr. */
     function warningsIn(env: string): string {
-      const entry = name === 'ours'
-        ? fileURLToPath(new URL('../src/index.ts', import.meta.url))
-        : 'express-session'
+      const entry = name === 'ours' ? fileURLToPath(new URL('../src/index.ts', import.meta.url)) : 'express-session'
       const script = `
         const session = require(${JSON.stringify(entry)});
         const opts = { secret: 's', resave: false, saveUninitialized: false };
@@ -190,8 +237,11 @@ describe.each(implementations)('$name', ({ name, session }) => {
     }
 
     it('in production, a MemoryStore (default or explicit) prints the leak warning; another store does not', () => {
-      const warning = 'Warning: connect.session() MemoryStore is not\ndesigned for a production environment, as it will leak\nmemory, and will not scale past a single process.\n'
-      expect(warningsIn('production')).toBe(`${warning}--- with a store of its own ---\n${warning}--- with another store ---\n`)
+      const warning =
+        'Warning: connect.session() MemoryStore is not\ndesigned for a production environment, as it will leak\nmemory, and will not scale past a single process.\n'
+      expect(warningsIn('production')).toBe(
+        `${warning}--- with a store of its own ---\n${warning}--- with another store ---\n`
+      )
     })
 
     it('outside production there is no warning', () => {
@@ -200,7 +250,7 @@ describe.each(implementations)('$name', ({ name, session }) => {
   })
 
   describe('the store', () => {
-    it('session() listens for the store\'s connect and disconnect events', () => {
+    it("session() listens for the store's connect and disconnect events", () => {
       const store = new session.MemoryStore()
       session({ store, secret: 's', resave: false, saveUninitialized: false })
       expect([store.listenerCount('connect'), store.listenerCount('disconnect')]).toEqual([1, 1])
@@ -208,7 +258,14 @@ describe.each(implementations)('$name', ({ name, session }) => {
 
     it('session() gives the store a generate(req) that attaches a fresh session', () => {
       const store = new session.MemoryStore()
-      session({ store, secret: 's', resave: false, saveUninitialized: false, genid: () => 'fresh-id', cookie: { maxAge: 1000, domain: 'example.org' } })
+      session({
+        store,
+        secret: 's',
+        resave: false,
+        saveUninitialized: false,
+        genid: () => 'fresh-id',
+        cookie: { maxAge: 1000, domain: 'example.org' }
+      })
       const req = new http.IncomingMessage(null as never) as SessionRequest
       store.generate(req)
       expect(req.sessionID).toBe('fresh-id')
@@ -235,7 +292,12 @@ describe.each(implementations)('$name', ({ name, session }) => {
 
     it('a cookie(req) function is asked for every new session', async () => {
       const asked: string[] = []
-      const { client } = await sessionApp(session, { cookie: (req) => { asked.push(req.url ?? ''); return { maxAge: 1000 } } })
+      const { client } = await sessionApp(session, {
+        cookie: (req) => {
+          asked.push(req.url ?? '')
+          return { maxAge: 1000 }
+        }
+      })
       await client.get('/a')
       await client.get('/b')
       expect(asked.filter((url) => url === '/a').length).toBeGreaterThan(0)
@@ -259,6 +321,8 @@ describe('ours, loaded afresh with NODE_ENV=production', () => {
     vi.stubEnv('NODE_ENV', 'development')
     fresh({ secret: 's', resave: false, saveUninitialized: false })
     fresh({ secret: 's', resave: false, saveUninitialized: false, store: new (class extends fresh.Store {})() })
-    expect(warn.mock.calls.map((call) => String(call[0]).split('\n')[0])).toEqual(['Warning: connect.session() MemoryStore is not'])
+    expect(warn.mock.calls.map((call) => String(call[0]).split('\n')[0])).toEqual([
+      'Warning: connect.session() MemoryStore is not'
+    ])
   })
 })

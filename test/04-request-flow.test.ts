@@ -18,14 +18,22 @@ import type { SessionData } from '../src/index.js'
 
 const require = createRequire(import.meta.url)
 
-
 describe.each(implementations)('$name', ({ session }) => {
   describe('self-awareness', () => {
     it('a request that already has a session passes through untouched', async () => {
-      const { client } = await sessionApp(session, {}, {
-        setup: (req, _res, next) => { (req as unknown as { session: object }).session = { mine: true }; next() },
-        respond: (req, res) => { res.json(req.session) }
-      })
+      const { client } = await sessionApp(
+        session,
+        {},
+        {
+          setup: (req, _res, next) => {
+            ;(req as unknown as { session: object }).session = { mine: true }
+            next()
+          },
+          respond: (req, res) => {
+            res.json(req.session)
+          }
+        }
+      )
       const res = await client.get('/').expect(200)
       expect(res.body).toEqual({ mine: true })
       expect(setCookies(res)).toEqual([])
@@ -35,7 +43,15 @@ describe.each(implementations)('$name', ({ session }) => {
   describe('store readiness', () => {
     it('a disconnected store means no session at all', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store }, { respond: (req, res) => { res.end(typeof req.session) } })
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            res.end(typeof req.session)
+          }
+        }
+      )
       store.emit('disconnect')
       const res = await client.get('/').expect(200, 'undefined')
       expect(setCookies(res)).toEqual([])
@@ -43,7 +59,15 @@ describe.each(implementations)('$name', ({ session }) => {
 
     it('sessions come back when the store reconnects', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store }, { respond: (req, res) => { res.end(typeof req.session) } })
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            res.end(typeof req.session)
+          }
+        }
+      )
       store.emit('disconnect')
       await client.get('/').expect(200, 'undefined')
       store.emit('connect')
@@ -54,7 +78,9 @@ describe.each(implementations)('$name', ({ session }) => {
 
   describe('path mismatch', () => {
     const options = { cookie: { path: '/foo/bar' } }
-    const respond = (req: Request, res: Response) => { res.end(typeof req.session) }
+    const respond = (req: Request, res: Response) => {
+      res.end(typeof req.session)
+    }
 
     it('a request outside the cookie path gets no session', async () => {
       const { client } = await sessionApp(session, options, { respond })
@@ -76,7 +102,9 @@ describe.each(implementations)('$name', ({ session }) => {
     it('the original URL counts, not the one a mounted router sees', async () => {
       const app = express()
       const router = express.Router()
-      router.use(session({ secret: 'keyboard cat', resave: false, saveUninitialized: true, cookie: { path: '/foo/bar' } }))
+      router.use(
+        session({ secret: 'keyboard cat', resave: false, saveUninitialized: true, cookie: { path: '/foo/bar' } })
+      )
       router.use(respond)
       app.use('/foo', router)
       const { client } = await serve(app)
@@ -85,7 +113,16 @@ describe.each(implementations)('$name', ({ session }) => {
     })
 
     it('an empty req.url is treated as /', async () => {
-      const { client } = await plainApp(session, {}, (req, res) => { res.end(typeof req.session) }, (req) => { req.url = '' })
+      const { client } = await plainApp(
+        session,
+        {},
+        (req, res) => {
+          res.end(typeof req.session)
+        },
+        (req) => {
+          req.url = ''
+        }
+      )
       const res = await client.get('/').expect(200, 'object')
       expect(sessionCookie(res)?.name).toBe('connect.sid')
     })
@@ -106,11 +143,15 @@ describe.each(implementations)('$name', ({ session }) => {
       await client.get('/').expect(500, 'secret option required for sessions')
     })
 
-    it('cookie-parser\'s req.secret stands in for a missing secret option', async () => {
-      const { client } = await sessionApp(session, { secret: undefined }, {
-        setup: cookieParser('keyboard cat'),
-        respond: countVisits
-      })
+    it("cookie-parser's req.secret stands in for a missing secret option", async () => {
+      const { client } = await sessionApp(
+        session,
+        { secret: undefined },
+        {
+          setup: cookieParser('keyboard cat'),
+          respond: countVisits
+        }
+      )
       const first = await client.get('/').expect(200, '1')
       await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
     })
@@ -124,7 +165,15 @@ describe.each(implementations)('$name', ({ session }) => {
     })
 
     it('the cookie value is s: + id + . + HMAC-SHA256 signature in unpadded base64', async () => {
-      const { client } = await sessionApp(session, {}, { respond: (req, res) => { res.end(req.sessionID) } })
+      const { client } = await sessionApp(
+        session,
+        {},
+        {
+          respond: (req, res) => {
+            res.end(req.sessionID)
+          }
+        }
+      )
       const res = await client.get('/').expect(200)
       const value = decodeURIComponent(sessionCookie(res)?.value ?? '')
       expect(value).toBe('s:' + signature.sign(res.text, 'keyboard cat'))
@@ -142,7 +191,10 @@ describe.each(implementations)('$name', ({ session }) => {
     it('an unsigned session id is ignored and a new session starts', async () => {
       const { client } = await sessionApp(session, { name: 'sessid' }, { respond: countVisits })
       const first = await client.get('/').expect(200, '1')
-      const second = await client.get('/').set('Cookie', 'sessid=' + sessionId(first)).expect(200, '1')
+      const second = await client
+        .get('/')
+        .set('Cookie', 'sessid=' + sessionId(first))
+        .expect(200, '1')
       expect(sessionId(second)).not.toBe(sessionId(first))
     })
 
@@ -152,7 +204,10 @@ describe.each(implementations)('$name', ({ session }) => {
       const { client } = await sessionApp(session, { store }, { respond: countVisits })
       const first = await client.get('/').expect(200, '1')
       const get = store.get
-      store.get = function (sid, cb) { looked.push(sid); get.call(this, sid, cb) }
+      store.get = function (sid, cb) {
+        looked.push(sid)
+        get.call(this, sid, cb)
+      }
       await client.get('/').set('Cookie', cookieHeader(first).replace(/...$/, 'AAA')).expect(200, '1')
       expect(looked).toEqual([])
     })
@@ -160,15 +215,25 @@ describe.each(implementations)('$name', ({ session }) => {
     it('with an array of secrets, a cookie signed by any of them is accepted', async () => {
       const store = new session.MemoryStore()
       const old = await sessionApp(session, { store, secret: 'old secret' }, { respond: countVisits })
-      const rotated = await sessionApp(session, { store, secret: ['new secret', 'old secret'] }, { respond: countVisits })
+      const rotated = await sessionApp(
+        session,
+        { store, secret: ['new secret', 'old secret'] },
+        { respond: countVisits }
+      )
       const first = await old.client.get('/').expect(200, '1')
       await rotated.client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
     })
 
     it('with an array of secrets, new cookies are signed with the first', async () => {
-      const { client } = await sessionApp(session, { secret: ['new secret', 'old secret'] }, {
-        respond: (req, res) => { res.end(req.sessionID) }
-      })
+      const { client } = await sessionApp(
+        session,
+        { secret: ['new secret', 'old secret'] },
+        {
+          respond: (req, res) => {
+            res.end(req.sessionID)
+          }
+        }
+      )
       const res = await client.get('/')
       expect(decodeURIComponent(sessionCookie(res)?.value ?? '')).toBe('s:' + signature.sign(res.text, 'new secret'))
     })
@@ -182,7 +247,11 @@ describe.each(implementations)('$name', ({ session }) => {
     })
 
     it('a Buffer secret signs and unsigns', async () => {
-      const { client } = await sessionApp(session, { secret: Buffer.from('0123456789abcdef0123456789abcdef') }, { respond: countVisits })
+      const { client } = await sessionApp(
+        session,
+        { secret: Buffer.from('0123456789abcdef0123456789abcdef') },
+        { respond: countVisits }
+      )
       const first = await client.get('/').expect(200, '1')
       await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
     })
@@ -190,8 +259,14 @@ describe.each(implementations)('$name', ({ session }) => {
     it('the first of duplicate cookies with the session name is the one read', async () => {
       const { client } = await sessionApp(session, {}, { respond: countVisits })
       const first = await client.get('/').expect(200, '1')
-      await client.get('/').set('Cookie', `${cookieHeader(first)}; connect.sid=s%3Aforged.sig`).expect(200, '2')
-      await client.get('/').set('Cookie', `connect.sid=s%3Aforged.sig; ${cookieHeader(first)}`).expect(200, '1')
+      await client
+        .get('/')
+        .set('Cookie', `${cookieHeader(first)}; connect.sid=s%3Aforged.sig`)
+        .expect(200, '2')
+      await client
+        .get('/')
+        .set('Cookie', `connect.sid=s%3Aforged.sig; ${cookieHeader(first)}`)
+        .expect(200, '1')
     })
 
     it('a cookie value that is not valid percent-encoding is read raw and fails its signature', async () => {
@@ -221,7 +296,10 @@ describe.each(implementations)('$name', ({ session }) => {
     it('rejects an unsigned id from req.cookies', async () => {
       const { client } = await sessionApp(session, { name: 'sessid' }, { setup: parsedOnly(), respond: countVisits })
       const first = await client.get('/').expect(200, '1')
-      await client.get('/').set('Cookie', 'sessid=' + sessionId(first)).expect(200, '1')
+      await client
+        .get('/')
+        .set('Cookie', 'sessid=' + sessionId(first))
+        .expect(200, '1')
     })
 
     it('rejects a bad signature from req.cookies', async () => {
@@ -231,10 +309,19 @@ describe.each(implementations)('$name', ({ session }) => {
     })
 
     it('reads the id cookie-parser already unsigned into req.signedCookies', async () => {
-      const { client } = await sessionApp(session, {}, {
-        setup: (req, res, next) => { cookieParser('keyboard cat')(req, res, () => { delete req.headers.cookie; next() }) },
-        respond: countVisits
-      })
+      const { client } = await sessionApp(
+        session,
+        {},
+        {
+          setup: (req, res, next) => {
+            cookieParser('keyboard cat')(req, res, () => {
+              delete req.headers.cookie
+              next()
+            })
+          },
+          respond: countVisits
+        }
+      )
       const first = await client.get('/').expect(200, '1')
       await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
     })
@@ -243,15 +330,29 @@ describe.each(implementations)('$name', ({ session }) => {
   describe('loading or generating', () => {
     it('req.sessionID and req.sessionStore are set for the route', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store }, {
-        respond: (req, res) => { res.json({ id: req.sessionID, same: req.sessionStore === store, match: req.session.id === req.sessionID }) }
-      })
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            res.json({ id: req.sessionID, same: req.sessionStore === store, match: req.session.id === req.sessionID })
+          }
+        }
+      )
       const res = await client.get('/').expect(200)
       expect(res.body).toEqual({ id: sessionId(res), same: true, match: true })
     })
 
     it('a request without a cookie gets a new session with a 32-character id', async () => {
-      const { client } = await sessionApp(session, {}, { respond: (req, res) => { res.end(req.sessionID) } })
+      const { client } = await sessionApp(
+        session,
+        {},
+        {
+          respond: (req, res) => {
+            res.end(req.sessionID)
+          }
+        }
+      )
       const res = await client.get('/').expect(200)
       expect(res.text).toMatch(/^[A-Za-z0-9_-]{32}$/)
     })
@@ -293,7 +394,10 @@ describe.each(implementations)('$name', ({ session }) => {
       const { client } = await sessionApp(session, { store }, { respond: countVisits })
       const first = await client.get('/').expect(200, '1')
       await storeSet(store, sessionId(first), { foo: 'bar' } as unknown as SessionData)
-      await client.get('/').set('Cookie', cookieHeader(first)).expect(500, /Cannot read prop/)
+      await client
+        .get('/')
+        .set('Cookie', cookieHeader(first))
+        .expect(500, /Cannot read prop/)
     })
 
     it('two requests without cookies make two sessions', async () => {
@@ -322,7 +426,9 @@ describe('under Express 4', () => {
           res.redirect('/')
         })
       })
-      app.get('/whoami', (req, res) => { res.send(String((req.session as unknown as { user?: string }).user)) })
+      app.get('/whoami', (req, res) => {
+        res.send(String((req.session as unknown as { user?: string }).user))
+      })
       return serve(app)
     }
 

@@ -22,7 +22,6 @@ function data(req: Request): Data {
   return req.session as unknown as Data
 }
 
-
 /** Answer without touching the session. */
 function readOnly(req: Request, res: Response): void {
   res.end(String(data(req).views))
@@ -89,59 +88,94 @@ describe.each(implementations)('$name', ({ session }) => {
     })
 
     it('with rolling, the cookie goes out even when the body is written slowly', async () => {
-      const { client } = await sessionApp(session, { rolling: true }, {
-        respond: (req, res) => {
-          data(req).user = 'bob'
-          res.write('hello, ')
-          setTimeout(() => res.end('world!'), 20)
+      const { client } = await sessionApp(
+        session,
+        { rolling: true },
+        {
+          respond: (req, res) => {
+            data(req).user = 'bob'
+            res.write('hello, ')
+            setTimeout(() => res.end('world!'), 20)
+          }
         }
-      })
+      )
       const res = await client.get('/').expect(200, 'hello, world!')
       expect(sessionCookie(res)?.name).toBe('connect.sid')
     })
 
     it('cookies the route set with setHeader are kept beside the session cookie', async () => {
-      const { client } = await sessionApp(session, {}, {
-        respond: (_req, res) => { res.setHeader('Set-Cookie', ['a=1', 'b=2']); res.end() }
-      })
+      const { client } = await sessionApp(
+        session,
+        {},
+        {
+          respond: (_req, res) => {
+            res.setHeader('Set-Cookie', ['a=1', 'b=2'])
+            res.end()
+          }
+        }
+      )
       const res = await client.get('/').expect(200)
       expect(setCookies(res).map((c) => parseSetCookie(c).name)).toEqual(['a', 'b', 'connect.sid'])
     })
 
     it('a single cookie string set by the route is kept too', async () => {
-      const { client } = await sessionApp(session, {}, {
-        respond: (_req, res) => { res.setHeader('Set-Cookie', 'previous=cookieValue'); res.end() }
-      })
+      const { client } = await sessionApp(
+        session,
+        {},
+        {
+          respond: (_req, res) => {
+            res.setHeader('Set-Cookie', 'previous=cookieValue')
+            res.end()
+          }
+        }
+      )
       const res = await client.get('/').expect(200)
       expect(setCookies(res).map((c) => parseSetCookie(c).name)).toEqual(['previous', 'connect.sid'])
     })
 
     it('cookies passed to writeHead are kept beside the session cookie', async () => {
-      const { client } = await sessionApp(session, {}, {
-        respond: (_req, res) => { res.writeHead(200, { 'Set-Cookie': 'previous=cookieValue' }); res.end() }
-      })
+      const { client } = await sessionApp(
+        session,
+        {},
+        {
+          respond: (_req, res) => {
+            res.writeHead(200, { 'Set-Cookie': 'previous=cookieValue' })
+            res.end()
+          }
+        }
+      )
       const res = await client.get('/').expect(200)
       expect(setCookies(res).map((c) => parseSetCookie(c).name)).toEqual(['previous', 'connect.sid'])
     })
 
     it('a bogus req.sessionID means no cookie and no save', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store }, {
-        respond: (req, res) => {
-          (req as unknown as { sessionID: unknown }).sessionID = function () {}
-          data(req).views = 1
-          res.end()
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            ;(req as unknown as { sessionID: unknown }).sessionID = function () {}
+            data(req).views = 1
+            res.end()
+          }
         }
-      })
+      )
       const res = await client.get('/').expect(200)
       expect(setCookies(res)).toEqual([])
       expect(store.sessions).toEqual({})
     })
 
     it('an error while writing the cookie reaches next(err) and the response still completes', async () => {
-      const { client, lateErrors } = await sessionApp(session, { cookie: { expires: new Date(NaN) } }, {
-        respond: (_req, res) => { res.end('done') }
-      })
+      const { client, lateErrors } = await sessionApp(
+        session,
+        { cookie: { expires: new Date(NaN) } },
+        {
+          respond: (_req, res) => {
+            res.end('done')
+          }
+        }
+      )
       await client.get('/').expect(200, 'done')
       await eventually(() => expect((lateErrors[0] as Error)?.message).toBe('option expires is invalid'))
     })
@@ -173,17 +207,27 @@ describe.each(implementations)('$name', ({ session }) => {
       expect(setCookies(await client.get('/'))).toEqual([])
     })
 
-    it('with proxy: false, neither X-Forwarded-Proto nor Express\'s req.secure is trusted', async () => {
-      const { client } = await sessionApp(session, { proxy: false, cookie: { secure: true } }, {
-        configure: (app) => app.set('trust proxy', true),
-        respond: (req, res) => { res.end(String(req.secure)) }
-      })
+    it("with proxy: false, neither X-Forwarded-Proto nor Express's req.secure is trusted", async () => {
+      const { client } = await sessionApp(
+        session,
+        { proxy: false, cookie: { secure: true } },
+        {
+          configure: (app) => app.set('trust proxy', true),
+          respond: (req, res) => {
+            res.end(String(req.secure))
+          }
+        }
+      )
       const res = await client.get('/').set('X-Forwarded-Proto', 'https').expect(200, 'true')
       expect(setCookies(res)).toEqual([])
     })
 
-    it('with proxy unset, Express\'s trust proxy setting decides through req.secure', async () => {
-      const trusting = await sessionApp(session, { cookie: { secure: true } }, { configure: (app) => app.set('trust proxy', true) })
+    it("with proxy unset, Express's trust proxy setting decides through req.secure", async () => {
+      const trusting = await sessionApp(
+        session,
+        { cookie: { secure: true } },
+        { configure: (app) => app.set('trust proxy', true) }
+      )
       expect(setCookies(await trusting.client.get('/').set('X-Forwarded-Proto', 'https'))).toHaveLength(1)
       const wary = await sessionApp(session, { cookie: { secure: true } })
       expect(setCookies(await wary.client.get('/').set('X-Forwarded-Proto', 'https'))).toEqual([])
@@ -206,7 +250,15 @@ describe.each(implementations)('$name', ({ session }) => {
     })
 
     it('"auto" is not resolved when cookie is a function: the value reaches the cookie as given', async () => {
-      const { client, lateErrors } = await sessionApp(session, { cookie: () => ({ sameSite: 'auto' }) }, { respond: (_req, res) => { res.end('ok') } })
+      const { client, lateErrors } = await sessionApp(
+        session,
+        { cookie: () => ({ sameSite: 'auto' }) },
+        {
+          respond: (_req, res) => {
+            res.end('ok')
+          }
+        }
+      )
       const res = await client.get('/').expect(200, 'ok')
       expect(setCookies(res)).toEqual([])
       await eventually(() => expect((lateErrors[0] as Error)?.message).toBe('option sameSite is invalid'))
@@ -267,9 +319,16 @@ describe.each(implementations)('$name', ({ session }) => {
 
     it('a change to the cookie alone does not make a session "modified"', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store, saveUninitialized: false }, {
-        respond: (req, res) => { req.session.cookie.maxAge = 5000; res.end() }
-      })
+      const { client } = await sessionApp(
+        session,
+        { store, saveUninitialized: false },
+        {
+          respond: (req, res) => {
+            req.session.cookie.maxAge = 5000
+            res.end()
+          }
+        }
+      )
       const res = await client.get('/').expect(200)
       expect(setCookies(res)).toEqual([])
       expect(store.sessions).toEqual({})
@@ -277,13 +336,17 @@ describe.each(implementations)('$name', ({ session }) => {
 
     it('a property named cookie deeper in the data does count as a change', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store, resave: false }, {
-        respond: (req, res) => {
-          const user = (data(req).user ??= { cookie: 0 }) as { cookie: number }
-          user.cookie++
-          res.end(String(user.cookie))
+      const { client } = await sessionApp(
+        session,
+        { store, resave: false },
+        {
+          respond: (req, res) => {
+            const user = (data(req).user ??= { cookie: 0 }) as { cookie: number }
+            user.cookie++
+            res.end(String(user.cookie))
+          }
         }
-      })
+      )
       const first = await client.get('/').expect(200, '1')
       const calls = countCalls(store, 'set')
       await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
@@ -305,12 +368,16 @@ describe.each(implementations)('$name', ({ session }) => {
 
     it('a session that defines its own toJSON is fingerprinted through it', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store, saveUninitialized: false }, {
-        respond: (req, res) => {
-          Object.assign(req.session, { toJSON: () => ({}), views: 1 })
-          res.end()
+      const { client } = await sessionApp(
+        session,
+        { store, saveUninitialized: false },
+        {
+          respond: (req, res) => {
+            Object.assign(req.session, { toJSON: () => ({}), views: 1 })
+            res.end()
+          }
         }
-      })
+      )
       const res = await client.get('/').expect(200)
       // toJSON hides the change, so the new session looks untouched: not saved, no cookie
       expect(setCookies(res)).toEqual([])
@@ -319,9 +386,15 @@ describe.each(implementations)('$name', ({ session }) => {
 
     it('a regenerated session is stored and sent even when it holds nothing', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store, saveUninitialized: false }, {
-        respond: (req, res, next) => { req.session.regenerate((err) => (err ? next(err) : res.end(req.sessionID))) }
-      })
+      const { client } = await sessionApp(
+        session,
+        { store, saveUninitialized: false },
+        {
+          respond: (req, res, next) => {
+            req.session.regenerate((err) => (err ? next(err) : res.end(req.sessionID)))
+          }
+        }
+      )
       const res = await client.get('/').expect(200)
       expect(sessionId(res)).toBe(res.text)
       expect(Object.keys(store.sessions)).toEqual([res.text])
@@ -331,21 +404,32 @@ describe.each(implementations)('$name', ({ session }) => {
       const store = new session.MemoryStore()
       const hold = holdSets(store)
       const body = 'hello, world'
-      const { url } = await sessionApp(session, { store }, { respond: (req, res) => { data(req).hit = true; res.send(body) } })
+      const { url } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            data(req).hit = true
+            res.send(body)
+          }
+        }
+      )
       const received = await new Promise<{ beforeSave: string; all: string }>((resolve, reject) => {
-        http.get(url, (res) => {
-          let all = ''
-          let beforeSave = ''
-          res.setEncoding('utf8')
-          res.on('data', (chunk: string) => {
-            all += chunk
-            if (all.length === body.length - 1 && hold.pending() === 1) {
-              beforeSave = all
-              hold.release()
-            }
+        http
+          .get(url, (res) => {
+            let all = ''
+            let beforeSave = ''
+            res.setEncoding('utf8')
+            res.on('data', (chunk: string) => {
+              all += chunk
+              if (all.length === body.length - 1 && hold.pending() === 1) {
+                beforeSave = all
+                hold.release()
+              }
+            })
+            res.on('end', () => resolve({ beforeSave, all }))
           })
-          res.on('end', () => resolve({ beforeSave, all }))
-        }).on('error', reject)
+          .on('error', reject)
       })
       expect(received).toEqual({ beforeSave: 'hello, worl', all: body })
     })
@@ -353,10 +437,23 @@ describe.each(implementations)('$name', ({ session }) => {
     it('a chunked response is held open until the save finishes', async () => {
       const store = new session.MemoryStore()
       const hold = holdSets(store)
-      const { url } = await sessionApp(session, { store }, { respond: (req, res) => { data(req).hit = true; res.end('chunked body') } })
-      const res = await new Promise<http.IncomingMessage>((resolve, reject) => { http.get(url, resolve).on('error', reject) })
+      const { url } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            data(req).hit = true
+            res.end('chunked body')
+          }
+        }
+      )
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        http.get(url, resolve).on('error', reject)
+      })
       let ended = false
-      res.resume().on('end', () => { ended = true })
+      res.resume().on('end', () => {
+        ended = true
+      })
       await eventually(() => expect(hold.pending()).toBe(1))
       await sleep(20)
       expect(ended).toBe(false)
@@ -365,34 +462,68 @@ describe.each(implementations)('$name', ({ session }) => {
     })
 
     it('a response of several writes with a Content-Length arrives whole', async () => {
-      const { client } = await sessionApp(session, {}, {
-        respond: (req, res) => { data(req).hit = true; res.setHeader('Content-Length', '12'); res.write('hello, '); res.end('world') }
-      })
+      const { client } = await sessionApp(
+        session,
+        {},
+        {
+          respond: (req, res) => {
+            data(req).hit = true
+            res.setHeader('Content-Length', '12')
+            res.write('hello, ')
+            res.end('world')
+          }
+        }
+      )
       await client.get('/').expect(200, 'hello, world')
     })
 
     it('an empty response with Content-Length: 0 still saves the session', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store }, {
-        respond: (req, res) => { data(req).hit = true; res.setHeader('Content-Length', '0'); res.end() }
-      })
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            data(req).hit = true
+            res.setHeader('Content-Length', '0')
+            res.end()
+          }
+        }
+      )
       const res = await client.get('/').expect(200, '')
       expect(store.sessions[sessionId(res)]).toBeDefined()
     })
 
     it('an empty last chunk after a Content-Length body ends the response', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store }, {
-        respond: (req, res) => { data(req).hit = true; res.setHeader('Content-Length', '5'); res.write('hello'); res.end('') }
-      })
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            data(req).hit = true
+            res.setHeader('Content-Length', '5')
+            res.write('hello')
+            res.end('')
+          }
+        }
+      )
       const res = await client.get('/').expect(200, 'hello')
       expect(store.sessions[sessionId(res)]).toBeDefined()
     })
 
     it('a body given as a Buffer with a Content-Length arrives whole', async () => {
-      const { client } = await sessionApp(session, {}, {
-        respond: (req, res) => { data(req).hit = true; res.setHeader('Content-Length', '5'); res.end(Buffer.from('bytes')) }
-      })
+      const { client } = await sessionApp(
+        session,
+        {},
+        {
+          respond: (req, res) => {
+            data(req).hit = true
+            res.setHeader('Content-Length', '5')
+            res.end(Buffer.from('bytes'))
+          }
+        }
+      )
       await client.get('/').expect(200, 'bytes')
     })
 
@@ -415,16 +546,25 @@ describe.each(implementations)('$name', ({ session }) => {
     })
 
     it('res.end(null) ends an empty response', async () => {
-      const { client } = await plainApp(session, {}, (_req, res) => { res.end(null) })
+      const { client } = await plainApp(session, {}, (_req, res) => {
+        res.end(null)
+      })
       await client.get('/').expect(200, '')
     })
 
     it('res.write and res.end replaced before the middleware still work', async () => {
-      const { client } = await plainApp(session, {}, (req, res) => {
-        (req.session as Data).hit = true
-        res.write('hello, ')
-        res.end('world')
-      }, (_req, res) => { patchWrites(res) })
+      const { client } = await plainApp(
+        session,
+        {},
+        (req, res) => {
+          ;(req.session as Data).hit = true
+          res.write('hello, ')
+          res.end('world')
+        },
+        (_req, res) => {
+          patchWrites(res)
+        }
+      )
       await client.get('/').expect(200, 'hello, world')
     })
 
@@ -443,14 +583,30 @@ describe.each(implementations)('$name', ({ session }) => {
     it('a failed save reaches next(err) and the response still completes', async () => {
       const store = new session.MemoryStore()
       store.set = (_sid, _sess, cb) => cb?.(new Error('boom!'))
-      const { client, lateErrors } = await sessionApp(session, { store }, { respond: (_req, res) => { res.end('session saved') } })
+      const { client, lateErrors } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (_req, res) => {
+            res.end('session saved')
+          }
+        }
+      )
       await client.get('/').expect(200, 'session saved')
       await eventually(() => expect((lateErrors[0] as Error)?.message).toBe('boom!'))
     })
 
     it('a failed touch reaches next(err) and the response still completes', async () => {
       const store = new session.MemoryStore()
-      const { client, lateErrors } = await sessionApp(session, { store, resave: false }, { respond: (_req, res) => { res.end('read') } })
+      const { client, lateErrors } = await sessionApp(
+        session,
+        { store, resave: false },
+        {
+          respond: (_req, res) => {
+            res.end('read')
+          }
+        }
+      )
       const first = await client.get('/')
       store.touch = (_sid, _sess, cb) => cb?.(new Error('boom!'))
       await client.get('/').set('Cookie', cookieHeader(first)).expect(200, 'read')
@@ -460,9 +616,16 @@ describe.each(implementations)('$name', ({ session }) => {
     it('a failed destroy reaches next(err) and the response still completes', async () => {
       const store = new session.MemoryStore()
       store.destroy = (_sid, cb) => cb?.(new Error('boom!'))
-      const { client, lateErrors } = await sessionApp(session, { store, unset: 'destroy' }, {
-        respond: (req, res) => { (req as unknown as { session: null }).session = null; res.end('session destroyed') }
-      })
+      const { client, lateErrors } = await sessionApp(
+        session,
+        { store, unset: 'destroy' },
+        {
+          respond: (req, res) => {
+            ;(req as unknown as { session: null }).session = null
+            res.end('session destroyed')
+          }
+        }
+      )
       await client.get('/').expect(200, 'session destroyed')
       await eventually(() => expect((lateErrors[0] as Error)?.message).toBe('boom!'))
     })
@@ -494,9 +657,16 @@ describe.each(implementations)('$name', ({ session }) => {
 
     it('with "destroy", a new session dropped at once leaves no cookie and no entry', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store, unset: 'destroy' }, {
-        respond: (req, res) => { (req as unknown as { session: null }).session = null; res.end() }
-      })
+      const { client } = await sessionApp(
+        session,
+        { store, unset: 'destroy' },
+        {
+          respond: (req, res) => {
+            ;(req as unknown as { session: null }).session = null
+            res.end()
+          }
+        }
+      )
       const res = await client.get('/').expect(200)
       expect(setCookies(res)).toEqual([])
       expect(store.sessions).toEqual({})
@@ -504,17 +674,21 @@ describe.each(implementations)('$name', ({ session }) => {
 
     it('with "destroy" and a synchronous store, the response still arrives whole', async () => {
       const store = syncStore(session.Store)
-      const { client } = await sessionApp(session, { store, unset: 'destroy' }, {
-        respond: (req, res) => {
-          const views = (data(req).views ?? 0) + 1
-          data(req).views = views
-          if (views > 1) {
-            (req as unknown as { session: null }).session = null
-            res.write('destroyed\n')
+      const { client } = await sessionApp(
+        session,
+        { store, unset: 'destroy' },
+        {
+          respond: (req, res) => {
+            const views = (data(req).views ?? 0) + 1
+            data(req).views = views
+            if (views > 1) {
+              ;(req as unknown as { session: null }).session = null
+              res.write('destroyed\n')
+            }
+            res.end('hits: ' + views)
           }
-          res.end('hits: ' + views)
         }
-      })
+      )
       const first = await client.get('/').expect(200, 'hits: 1')
       await client.get('/').set('Cookie', cookieHeader(first)).expect(200, 'destroyed\nhits: 2')
       expect(store.sessions.size).toBe(0)
@@ -534,21 +708,27 @@ describe.each(implementations)('$name', ({ session }) => {
     })
 
     it('the Expires attribute is the response Date plus maxAge, also after maxAge changes', async () => {
-      const { client } = await sessionApp(session, { cookie: { maxAge: 2000 } }, {
-        respond: (req, res) => {
-          const views = (data(req).views ?? 0) + 1
-          data(req).views = views
-          if (views === 2) req.session.cookie.maxAge = 5000
-          if (views === 3) req.session.cookie.maxAge = 3_000_000_000
-          res.end(String(views))
+      const { client } = await sessionApp(
+        session,
+        { cookie: { maxAge: 2000 } },
+        {
+          respond: (req, res) => {
+            const views = (data(req).views ?? 0) + 1
+            data(req).views = views
+            if (views === 2) req.session.cookie.maxAge = 5000
+            if (views === 3) req.session.cookie.maxAge = 3_000_000_000
+            res.end(String(views))
+          }
         }
-      })
+      )
       const deltas: number[] = []
       let cookie = ''
       for (let visit = 1; visit <= 3; visit++) {
         const res = await client.get('/').set('Cookie', cookie).expect(200, String(visit))
         if (visit === 1) cookie = cookieHeader(res)
-        deltas.push(Date.parse(sessionCookie(res)?.attributes.expires as string) - Date.parse(res.headers.date as string))
+        deltas.push(
+          Date.parse(sessionCookie(res)?.attributes.expires as string) - Date.parse(res.headers.date as string)
+        )
       }
       // both headers have one-second resolution, so allow one tick either way
       const offBy = deltas.map((delta, i) => Math.abs(delta - [2000, 5000, 3_000_000_000][i]))
@@ -570,12 +750,20 @@ function patchWrites(res: http.ServerResponse): void {
 }
 
 /** An HTTPS server (self-signed certificate for 127.0.0.1) running the session middleware. */
-async function httpsListener(session: (typeof implementations)[number]['session'], options: Parameters<(typeof implementations)[number]['session']>[0]) {
+async function httpsListener(
+  session: (typeof implementations)[number]['session'],
+  options: Parameters<(typeof implementations)[number]['session']>[0]
+) {
   const middleware = session({ secret: 'keyboard cat', resave: false, saveUninitialized: true, ...options })
-  const listener = https.createServer({
-    key: fs.readFileSync(new URL('localhost.key', fixtures)),
-    cert: fs.readFileSync(new URL('localhost.crt', fixtures))
-  }, (req, res) => { middleware(req, res, () => res.end()) })
+  const listener = https.createServer(
+    {
+      key: fs.readFileSync(new URL('localhost.key', fixtures)),
+      cert: fs.readFileSync(new URL('localhost.crt', fixtures))
+    },
+    (req, res) => {
+      middleware(req, res, () => res.end())
+    }
+  )
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
   return { listener }
 }
@@ -585,10 +773,12 @@ async function httpsGet(server: https.Server): Promise<{ status?: number; setCoo
   const { port } = server.address() as AddressInfo
   try {
     return await new Promise((resolve, reject) => {
-      https.get({ host: '127.0.0.1', port, path: '/', ca: fs.readFileSync(new URL('localhost.crt', fixtures)) }, (res) => {
-        res.resume()
-        res.on('end', () => resolve({ status: res.statusCode, setCookie: res.headers['set-cookie'] }))
-      }).on('error', reject)
+      https
+        .get({ host: '127.0.0.1', port, path: '/', ca: fs.readFileSync(new URL('localhost.crt', fixtures)) }, (res) => {
+          res.resume()
+          res.on('end', () => resolve({ status: res.statusCode, setCookie: res.headers['set-cookie'] }))
+        })
+        .on('error', reject)
     })
   } finally {
     await closeServer(server as unknown as http.Server)

@@ -14,7 +14,9 @@ type Callback = (err?: unknown, value?: unknown) => void
 
 /** A store written the way most published stores are: a function, Store.call and util.inherits. */
 function oldStyleStore(session: SessionModule) {
-  interface LegacyStore extends Store { data: Map<string, string> }
+  interface LegacyStore extends Store {
+    data: Map<string, string>
+  }
   function LegacyStore(this: LegacyStore) {
     session.Store.call(this)
     this.data = new Map()
@@ -54,7 +56,6 @@ function classStore(session: SessionModule) {
   }
 }
 
-
 describe.each(implementations)('$name', ({ session }) => {
   describe('the base class', () => {
     it('a Store is an EventEmitter', () => {
@@ -70,13 +71,16 @@ describe.each(implementations)('$name', ({ session }) => {
       class ClassBase extends EventEmitter {}
       const target = Object.create(session.Store.prototype)
       expect(() => session.Store.call(target)).not.toThrow()
-      expect(() => (ClassBase as unknown as (this: unknown) => void).call(Object.create(ClassBase.prototype)))
-        .toThrow(/Class constructor ClassBase cannot be invoked without 'new'/)
+      expect(() => (ClassBase as unknown as (this: unknown) => void).call(Object.create(ClassBase.prototype))).toThrow(
+        /Class constructor ClassBase cannot be invoked without 'new'/
+      )
     })
 
-    it('the storage methods are the subclass\'s: Store itself has none', () => {
+    it("the storage methods are the subclass's: Store itself has none", () => {
       const proto = session.Store.prototype as unknown as Record<string, unknown>
-      expect(['get', 'set', 'destroy', 'touch', 'all', 'length', 'clear'].filter((m) => typeof proto[m] === 'function')).toEqual([])
+      expect(
+        ['get', 'set', 'destroy', 'touch', 'all', 'length', 'clear'].filter((m) => typeof proto[m] === 'function')
+      ).toEqual([])
       expect(['regenerate', 'load', 'createSession'].filter((m) => typeof proto[m] === 'function')).toHaveLength(3)
     })
   })
@@ -105,12 +109,16 @@ describe.each(implementations)('$name', ({ session }) => {
     it('regenerates through the inherited regenerate()', async () => {
       const Custom = makeStore(session)
       const store = new Custom()
-      const { client } = await sessionApp(session, { store }, {
-        respond: (req, res, next) => {
-          if (req.url !== '/login') return countVisits(req, res)
-          req.session.regenerate((err) => (err ? next(err) : res.end(req.sessionID)))
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res, next) => {
+            if (req.url !== '/login') return countVisits(req, res)
+            req.session.regenerate((err) => (err ? next(err) : res.end(req.sessionID)))
+          }
         }
-      })
+      )
       const first = await client.get('/').expect(200, '1')
       const login = await client.get('/login').set('Cookie', cookieHeader(first)).expect(200)
       expect(login.text).not.toBe(sessionId(first))
@@ -122,11 +130,22 @@ describe.each(implementations)('$name', ({ session }) => {
     it('destroys the old id, then generates a new session, then calls back', async () => {
       const store = new session.MemoryStore()
       const steps: string[] = []
-      store.generate = (req) => { steps.push('generate'); req.sessionID = 'new' }
+      store.generate = (req) => {
+        steps.push('generate')
+        req.sessionID = 'new'
+      }
       const destroy = store.destroy
-      store.destroy = function (sid, cb) { steps.push('destroy ' + sid); destroy.call(this, sid, cb) }
+      store.destroy = function (sid, cb) {
+        steps.push('destroy ' + sid)
+        destroy.call(this, sid, cb)
+      }
       const req = { sessionID: 'old' } as unknown as SessionRequest
-      await new Promise<void>((resolve) => store.regenerate(req, () => { steps.push('callback'); resolve() }))
+      await new Promise<void>((resolve) =>
+        store.regenerate(req, () => {
+          steps.push('callback')
+          resolve()
+        })
+      )
       expect(steps).toEqual(['destroy old', 'generate', 'callback'])
       expect(req.sessionID).toBe('new')
     })
@@ -134,7 +153,9 @@ describe.each(implementations)('$name', ({ session }) => {
     it('still generates a new session when destroy fails, and passes the error on', async () => {
       const store = new session.MemoryStore()
       let generated = false
-      store.generate = () => { generated = true }
+      store.generate = () => {
+        generated = true
+      }
       store.destroy = (_sid, cb) => cb?.(new Error('cannot destroy'))
       const err = await new Promise((resolve) => store.regenerate({ sessionID: 'old' } as SessionRequest, resolve))
       expect([generated, (err as Error).message]).toEqual([true, 'cannot destroy'])
@@ -145,8 +166,13 @@ describe.each(implementations)('$name', ({ session }) => {
     it('builds a Session, with a real Cookie, from stored data', async () => {
       const store = new session.MemoryStore()
       const expires = new Date(Date.now() + 60_000)
-      store.set('abc', { cookie: { originalMaxAge: 60_000, expires, path: '/' }, user: 'rasmus' } as unknown as SessionData)
-      const sess = await new Promise<unknown>((resolve, reject) => store.load('abc', (err, s) => (err ? reject(err) : resolve(s))))
+      store.set('abc', {
+        cookie: { originalMaxAge: 60_000, expires, path: '/' },
+        user: 'rasmus'
+      } as unknown as SessionData)
+      const sess = await new Promise<unknown>((resolve, reject) =>
+        store.load('abc', (err, s) => (err ? reject(err) : resolve(s)))
+      )
       expect(sess).toBeInstanceOf(session.Session)
       const loaded = sess as InstanceType<SessionModule['Session']> & { user: string }
       expect(loaded.id).toBe('abc')
@@ -175,7 +201,10 @@ describe.each(implementations)('$name', ({ session }) => {
       const store = new session.MemoryStore()
       const req = { sessionID: 'abc', sessionStore: store } as unknown as SessionRequest
       const expires = new Date(Date.now() + 30_000)
-      const sess = store.createSession(req, JSON.parse(JSON.stringify({ cookie: { originalMaxAge: 60_000, expires, httpOnly: true, path: '/' }, n: 1 })))
+      const sess = store.createSession(
+        req,
+        JSON.parse(JSON.stringify({ cookie: { originalMaxAge: 60_000, expires, httpOnly: true, path: '/' }, n: 1 }))
+      )
       expect(sess.cookie.expires).toBeInstanceOf(Date)
       expect((sess.cookie.expires as Date).getTime()).toBe(expires.getTime())
       expect(sess.cookie.originalMaxAge).toBe(60_000)
@@ -185,7 +214,9 @@ describe.each(implementations)('$name', ({ session }) => {
     it('leaves a browser-session cookie without expiry', () => {
       const store = new session.MemoryStore()
       const req = { sessionID: 'abc', sessionStore: store } as unknown as SessionRequest
-      const sess = store.createSession(req, { cookie: { originalMaxAge: null, path: '/', httpOnly: true } } as unknown as SessionData)
+      const sess = store.createSession(req, {
+        cookie: { originalMaxAge: null, path: '/', httpOnly: true }
+      } as unknown as SessionData)
       expect([sess.cookie.expires, sess.cookie.maxAge, sess.cookie.originalMaxAge]).toEqual([null, null, null])
     })
 
@@ -199,9 +230,15 @@ describe.each(implementations)('$name', ({ session }) => {
 
     it('keeps originalMaxAge across requests even as time passes', async () => {
       const store = new (classStore(session))()
-      const { client } = await sessionApp(session, { store, cookie: { maxAge: 2000 } }, {
-        respond: (req, res) => { res.end(JSON.stringify(req.session.cookie.originalMaxAge)) }
-      })
+      const { client } = await sessionApp(
+        session,
+        { store, cookie: { maxAge: 2000 } },
+        {
+          respond: (req, res) => {
+            res.end(JSON.stringify(req.session.cookie.originalMaxAge))
+          }
+        }
+      )
       const first = await client.get('/')
       await new Promise((resolve) => setTimeout(resolve, 30))
       const second = await client.get('/').set('Cookie', cookieHeader(first))

@@ -15,16 +15,31 @@ describe.each(implementations)('$name', ({ session }) => {
   const { Cookie } = session
 
   describe('a Cookie object', () => {
-    beforeEach(() => { vi.useFakeTimers({ now: NOW, toFake: ['Date'] }) })
-    afterEach(() => { vi.useRealTimers() })
+    beforeEach(() => {
+      vi.useFakeTimers({ now: NOW, toFake: ['Date'] })
+    })
+    afterEach(() => {
+      vi.useRealTimers()
+    })
 
     it('starts as Path=/, HttpOnly, with no expiry', () => {
       const cookie = new Cookie()
-      expect([cookie.path, cookie.httpOnly, cookie.maxAge, cookie.expires, cookie.originalMaxAge]).toEqual(['/', true, null, null, null])
+      expect([cookie.path, cookie.httpOnly, cookie.maxAge, cookie.expires, cookie.originalMaxAge]).toEqual([
+        '/',
+        true,
+        null,
+        null,
+        null
+      ])
     })
 
     it('takes every option given, except one called data', () => {
-      const cookie = new Cookie({ path: '/admin', httpOnly: false, domain: 'example.org', data: 'ignored' } as CookieOptions)
+      const cookie = new Cookie({
+        path: '/admin',
+        httpOnly: false,
+        domain: 'example.org',
+        data: 'ignored'
+      } as CookieOptions)
       expect([cookie.path, cookie.httpOnly, cookie.domain]).toEqual(['/admin', false, 'example.org'])
       expect(cookie.data).not.toBe('ignored')
     })
@@ -93,7 +108,14 @@ describe.each(implementations)('$name', ({ session }) => {
     })
 
     it('data lists the attributes in a fixed order, expires as a Date', () => {
-      const cookie = new Cookie({ maxAge: 1000, secure: true, sameSite: 'lax', domain: 'example.org', priority: 'high', partitioned: true })
+      const cookie = new Cookie({
+        maxAge: 1000,
+        secure: true,
+        sameSite: 'lax',
+        domain: 'example.org',
+        priority: 'high',
+        partitioned: true
+      })
       expect(Object.entries(cookie.data)).toEqual([
         ['originalMaxAge', 1000],
         ['partitioned', true],
@@ -109,28 +131,51 @@ describe.each(implementations)('$name', ({ session }) => {
 
     it('JSON.stringify writes data, with expires as an ISO string', () => {
       const json = JSON.parse(JSON.stringify(new Cookie({ maxAge: 1000 })))
-      expect(json).toEqual({ originalMaxAge: 1000, expires: new Date(NOW + 1000).toISOString(), httpOnly: true, path: '/' })
+      expect(json).toEqual({
+        originalMaxAge: 1000,
+        expires: new Date(NOW + 1000).toISOString(),
+        httpOnly: true,
+        path: '/'
+      })
     })
 
     it('its own enumerable properties are path, _expires, originalMaxAge and httpOnly', () => {
       expect(Object.keys(new Cookie())).toEqual(['path', '_expires', 'originalMaxAge', 'httpOnly'])
     })
 
-    it('its accessors and methods are enumerable on the prototype, as upstream\'s object literal makes them', () => {
+    it("its accessors and methods are enumerable on the prototype, as upstream's object literal makes them", () => {
       const seen: string[] = []
       for (const key in new Cookie()) seen.push(key)
-      expect(seen).toEqual(['path', '_expires', 'originalMaxAge', 'httpOnly', 'expires', 'maxAge', 'data', 'serialize', 'toJSON'])
+      expect(seen).toEqual([
+        'path',
+        '_expires',
+        'originalMaxAge',
+        'httpOnly',
+        'expires',
+        'maxAge',
+        'data',
+        'serialize',
+        'toJSON'
+      ])
     })
   })
 
   describe('serialize(name, value)', () => {
-    beforeEach(() => { vi.useFakeTimers({ now: NOW, toFake: ['Date'] }) })
-    afterEach(() => { vi.useRealTimers() })
+    beforeEach(() => {
+      vi.useFakeTimers({ now: NOW, toFake: ['Date'] })
+    })
+    afterEach(() => {
+      vi.useRealTimers()
+    })
 
     it.each<[string, CookieOptions, string]>([
       ['defaults', {}, 'sid=v; Path=/; HttpOnly'],
       ['maxAge', { maxAge: 60_000 }, 'sid=v; Path=/; Expires=Thu, 01 Jan 2026 12:01:00 GMT; HttpOnly'],
-      ['expires in the past', { expires: new Date(0) }, 'sid=v; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly'],
+      [
+        'expires in the past',
+        { expires: new Date(0) },
+        'sid=v; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly'
+      ],
       ['domain', { domain: 'example.org' }, 'sid=v; Domain=example.org; Path=/; HttpOnly'],
       ['path', { path: '/admin' }, 'sid=v; Path=/admin; HttpOnly'],
       ['httpOnly off', { httpOnly: false }, 'sid=v; Path=/'],
@@ -165,24 +210,41 @@ describe.each(implementations)('$name', ({ session }) => {
 
   describe('in Set-Cookie', () => {
     it('every cookie option reaches the header', async () => {
-      const cookie: CookieOptions = { path: '/admin', domain: 'example.org', httpOnly: false, maxAge: 5000, sameSite: 'strict', priority: 'high', partitioned: true }
+      const cookie: CookieOptions = {
+        path: '/admin',
+        domain: 'example.org',
+        httpOnly: false,
+        maxAge: 5000,
+        sameSite: 'strict',
+        priority: 'high',
+        partitioned: true
+      }
       const { client } = await sessionApp(session, { cookie })
       const res = await client.get('/admin').expect(200)
       const parsed = sessionCookie(res)
       expect(parsed?.attributes).toEqual({
-        path: '/admin', domain: 'example.org', expires: expect.any(String), samesite: 'Strict', priority: 'High', partitioned: true
+        path: '/admin',
+        domain: 'example.org',
+        expires: expect.any(String),
+        samesite: 'Strict',
+        priority: 'High',
+        partitioned: true
       })
     })
 
     it('the route can change the cookie of its session', async () => {
-      const { client } = await sessionApp(session, { proxy: true, cookie: { maxAge: 5000, secure: true } }, {
-        respond: (req, res) => {
-          req.session.cookie.httpOnly = false
-          req.session.cookie.secure = false
-          req.session.cookie.expires = new Date(0)
-          res.end()
+      const { client } = await sessionApp(
+        session,
+        { proxy: true, cookie: { maxAge: 5000, secure: true } },
+        {
+          respond: (req, res) => {
+            req.session.cookie.httpOnly = false
+            req.session.cookie.secure = false
+            req.session.cookie.expires = new Date(0)
+            res.end()
+          }
         }
-      })
+      )
       const res = await client.get('/').expect(200)
       expect(sessionCookie(res)?.attributes).toEqual({ path: '/', expires: 'Thu, 01 Jan 1970 00:00:00 GMT' })
     })
@@ -193,13 +255,23 @@ describe.each(implementations)('$name', ({ session }) => {
       })
       const remembered = sessionCookie(await client.get('/remember'))
       const forgotten = sessionCookie(await client.get('/'))
-      expect([typeof remembered?.attributes.expires, typeof forgotten?.attributes.expires]).toEqual(['string', 'undefined'])
+      expect([typeof remembered?.attributes.expires, typeof forgotten?.attributes.expires]).toEqual([
+        'string',
+        'undefined'
+      ])
     })
 
     it('expires set to null by the route gives a browser-session cookie', async () => {
-      const { client } = await sessionApp(session, {}, {
-        respond: (req, res) => { req.session.cookie.expires = null; res.end() }
-      })
+      const { client } = await sessionApp(
+        session,
+        {},
+        {
+          respond: (req, res) => {
+            req.session.cookie.expires = null
+            res.end()
+          }
+        }
+      )
       const res = await client.get('/')
       expect(parseSetCookie((res.headers['set-cookie'] as unknown as string[])[0]).attributes.expires).toBeUndefined()
     })

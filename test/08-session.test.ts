@@ -18,67 +18,97 @@ function data(req: Request): Data {
   return req.session as unknown as Data
 }
 
-
 describe.each(implementations)('$name', ({ session }) => {
   describe('what req.session holds', () => {
     it('only the data and the cookie are enumerable', async () => {
-      const { client } = await sessionApp(session, {}, {
-        respond: (req, res) => {
-          Object.assign(req.session, { test1: 1, test2: 'b' })
-          const inLoop: string[] = []
-          for (const key in req.session) inLoop.push(key)
-          res.json({ keys: Object.keys(req.session).sort(), inLoop: inLoop.sort() })
+      const { client } = await sessionApp(
+        session,
+        {},
+        {
+          respond: (req, res) => {
+            Object.assign(req.session, { test1: 1, test2: 'b' })
+            const inLoop: string[] = []
+            for (const key in req.session) inLoop.push(key)
+            res.json({ keys: Object.keys(req.session).sort(), inLoop: inLoop.sort() })
+          }
         }
-      })
+      )
       const res = await client.get('/').expect(200)
       expect(res.body).toEqual({ keys: ['cookie', 'test1', 'test2'], inLoop: ['cookie', 'test1', 'test2'] })
     })
 
     it('id and req are there but hidden, so JSON leaves them out', async () => {
-      const { client } = await sessionApp(session, {}, {
-        respond: (req, res) => {
-          const sess = req.session
-          res.json({ id: sess.id === req.sessionID, req: sess.req === req, json: Object.keys(JSON.parse(JSON.stringify(sess))) })
+      const { client } = await sessionApp(
+        session,
+        {},
+        {
+          respond: (req, res) => {
+            const sess = req.session
+            res.json({
+              id: sess.id === req.sessionID,
+              req: sess.req === req,
+              json: Object.keys(JSON.parse(JSON.stringify(sess)))
+            })
+          }
         }
-      })
+      )
       const res = await client.get('/')
       expect(res.body).toEqual({ id: true, req: true, json: ['cookie'] })
     })
 
     it('id cannot be reassigned', async () => {
-      const { client } = await sessionApp(session, {}, {
-        respond: (req, res) => {
-          try {
-            (req.session as unknown as { id: string }).id = 'chosen-by-me'
-            res.end('assigned')
-          } catch (err) {
-            res.end((err as Error).name + ':' + req.session.id)
+      const { client } = await sessionApp(
+        session,
+        {},
+        {
+          respond: (req, res) => {
+            try {
+              ;(req.session as unknown as { id: string }).id = 'chosen-by-me'
+              res.end('assigned')
+            } catch (err) {
+              res.end((err as Error).name + ':' + req.session.id)
+            }
           }
         }
-      })
+      )
       const res = await client.get('/')
       expect(res.text).toBe('TypeError:' + sessionId(res))
     })
 
     it('stored fields named like methods are ignored when the session loads', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store }, {
-        respond: (req, res) => { data(req).views = 1; res.end(typeof req.session.save) }
-      })
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            data(req).views = 1
+            res.end(typeof req.session.save)
+          }
+        }
+      )
       const first = await client.get('/').expect(200, 'function')
-      const stored = await storeGet(store, sessionId(first)) as SessionData & { save?: string }
+      const stored = (await storeGet(store, sessionId(first))) as SessionData & { save?: string }
       stored.save = 'nope'
       await storeSet(store, sessionId(first), stored)
       await client.get('/').set('Cookie', cookieHeader(first)).expect(200, 'function')
     })
 
     it('the middleware wraps save and reload on each session, still hidden', async () => {
-      const { client } = await sessionApp(session, {}, {
-        respond: (req, res) => {
-          const own = Object.getOwnPropertyDescriptor(req.session, 'save')
-          res.json({ own: own !== undefined, enumerable: own?.enumerable, differs: req.session.save !== session.Session.prototype.save })
+      const { client } = await sessionApp(
+        session,
+        {},
+        {
+          respond: (req, res) => {
+            const own = Object.getOwnPropertyDescriptor(req.session, 'save')
+            res.json({
+              own: own !== undefined,
+              enumerable: own?.enumerable,
+              differs: req.session.save !== session.Session.prototype.save
+            })
+          }
         }
-      })
+      )
       const res = await client.get('/')
       expect(res.body).toEqual({ own: true, enumerable: false, differs: true })
     })
@@ -86,36 +116,55 @@ describe.each(implementations)('$name', ({ session }) => {
 
   describe('touch() and resetMaxAge()', () => {
     it('touch() moves expires forward to now + originalMaxAge', async () => {
-      const { client } = await sessionApp(session, { cookie: { maxAge: 60_000 } }, {
-        respond: async (req, res) => {
-          const before = (req.session.cookie.expires as Date).getTime()
-          await sleep(25)
-          const returned = req.session.touch()
-          const now = Date.now()
-          const after = (req.session.cookie.expires as Date).getTime()
-          res.json({ moved: after > before && Math.abs(after - (now + 60_000)) <= 2, chained: returned === req.session })
+      const { client } = await sessionApp(
+        session,
+        { cookie: { maxAge: 60_000 } },
+        {
+          respond: async (req, res) => {
+            const before = (req.session.cookie.expires as Date).getTime()
+            await sleep(25)
+            const returned = req.session.touch()
+            const now = Date.now()
+            const after = (req.session.cookie.expires as Date).getTime()
+            res.json({
+              moved: after > before && Math.abs(after - (now + 60_000)) <= 2,
+              chained: returned === req.session
+            })
+          }
         }
-      })
+      )
       expect((await client.get('/')).body).toEqual({ moved: true, chained: true })
     })
 
     it('resetMaxAge() sets maxAge back to originalMaxAge', async () => {
-      const { client } = await sessionApp(session, { cookie: { maxAge: 60_000 } }, {
-        respond: (req, res) => {
-          req.session.cookie.expires = new Date(Date.now() + 5)
-          req.session.cookie.originalMaxAge = 60_000
-          req.session.resetMaxAge()
-          res.end(String(req.session.cookie.maxAge !== null && (req.session.cookie.maxAge as number) > 59_000))
+      const { client } = await sessionApp(
+        session,
+        { cookie: { maxAge: 60_000 } },
+        {
+          respond: (req, res) => {
+            req.session.cookie.expires = new Date(Date.now() + 5)
+            req.session.cookie.originalMaxAge = 60_000
+            req.session.resetMaxAge()
+            res.end(String(req.session.cookie.maxAge !== null && (req.session.cookie.maxAge as number) > 59_000))
+          }
         }
-      })
+      )
       await client.get('/').expect(200, 'true')
     })
 
     it('a request that only touches its session pushes the stored expiry forward', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store, resave: false, cookie: { maxAge: 60_000 } }, {
-        respond: (req, res) => { data(req).hit = true; req.session.touch(); res.end() }
-      })
+      const { client } = await sessionApp(
+        session,
+        { store, resave: false, cookie: { maxAge: 60_000 } },
+        {
+          respond: (req, res) => {
+            data(req).hit = true
+            req.session.touch()
+            res.end()
+          }
+        }
+      )
       const first = await client.get('/')
       const before = (await storeGet(store, sessionId(first)))?.cookie.expires as unknown as string
       await sleep(20)
@@ -128,24 +177,35 @@ describe.each(implementations)('$name', ({ session }) => {
   describe('save()', () => {
     it('writes the session to the store before the response', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store }, {
-        respond: (req, res) => {
-          data(req).hit = true
-          req.session.save((err) => {
-            if (err) return res.end(String(err))
-            store.get(req.session.id, (_e, sess) => res.end(sess ? 'stored' : 'empty'))
-          })
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            data(req).hit = true
+            req.session.save((err) => {
+              if (err) return res.end(String(err))
+              store.get(req.session.id, (_e, sess) => res.end(sess ? 'stored' : 'empty'))
+            })
+          }
         }
-      })
+      )
       await client.get('/').expect(200, 'stored')
     })
 
     it('an explicit save spares the end-of-request save', async () => {
       const store = new session.MemoryStore()
       const calls = countCalls(store, 'set')
-      const { client } = await sessionApp(session, { store }, {
-        respond: (req, res) => { data(req).hit = true; req.session.save(() => res.end('saved')) }
-      })
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            data(req).hit = true
+            req.session.save(() => res.end('saved'))
+          }
+        }
+      )
       const first = await client.get('/').expect(200, 'saved')
       expect(calls.set).toBe(1)
       await client.get('/').set('Cookie', cookieHeader(first)).expect(200, 'saved')
@@ -155,9 +215,16 @@ describe.each(implementations)('$name', ({ session }) => {
     it('an explicit save also spares it when saveUninitialized is false', async () => {
       const store = new session.MemoryStore()
       const calls = countCalls(store, 'set')
-      const { client } = await sessionApp(session, { store, saveUninitialized: false }, {
-        respond: (req, res) => { data(req).hit = true; req.session.save(() => res.end('saved')) }
-      })
+      const { client } = await sessionApp(
+        session,
+        { store, saveUninitialized: false },
+        {
+          respond: (req, res) => {
+            data(req).hit = true
+            req.session.save(() => res.end('saved'))
+          }
+        }
+      )
       await client.get('/').expect(200, 'saved')
       expect(calls.set).toBe(1)
     })
@@ -165,46 +232,71 @@ describe.each(implementations)('$name', ({ session }) => {
     it('a change made after an explicit save is saved again at the end', async () => {
       const store = new session.MemoryStore()
       const calls = countCalls(store, 'set')
-      const { client } = await sessionApp(session, { store }, {
-        respond: (req, res) => {
-          data(req).views = 1
-          req.session.save(() => { data(req).views = 2; res.end() })
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            data(req).views = 1
+            req.session.save(() => {
+              data(req).views = 2
+              res.end()
+            })
+          }
         }
-      })
+      )
       const res = await client.get('/')
       expect(calls.set).toBe(2)
-      expect((await storeGet(store, sessionId(res)) as unknown as Data).views).toBe(2)
+      expect(((await storeGet(store, sessionId(res))) as unknown as Data).views).toBe(2)
     })
 
     it('save() without a callback still saves', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store }, {
-        respond: (req, res) => { data(req).hit = true; req.session.save(); res.end() }
-      })
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            data(req).hit = true
+            req.session.save()
+            res.end()
+          }
+        }
+      )
       const res = await client.get('/').expect(200)
       expect(store.sessions[sessionId(res)]).toBeDefined()
     })
 
-    it('Session.prototype.save returns the session, but the middleware\'s wrapper returns nothing', async () => {
+    it("Session.prototype.save returns the session, but the middleware's wrapper returns nothing", async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store }, {
-        respond: (req, res) => {
-          const wrapped = req.session.save()
-          const plain = session.Session.prototype.save.call(req.session)
-          res.json({ wrapped: wrapped === undefined, plain: plain === req.session })
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            const wrapped = req.session.save()
+            const plain = session.Session.prototype.save.call(req.session)
+            res.json({ wrapped: wrapped === undefined, plain: plain === req.session })
+          }
         }
-      })
+      )
       expect((await client.get('/')).body).toEqual({ wrapped: true, plain: true })
     })
 
     it('a save after reload() also spares the end-of-request save', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store }, {
-        respond: (req, res) => {
-          data(req).hit = true
-          req.session.reload(() => { req.session.save(() => res.end('saved')) })
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            data(req).hit = true
+            req.session.reload(() => {
+              req.session.save(() => res.end('saved'))
+            })
+          }
         }
-      })
+      )
       const first = await client.get('/').expect(200, 'saved')
       const calls = countCalls(store, 'set')
       await client.get('/').set('Cookie', cookieHeader(first)).expect(200, 'saved')
@@ -215,18 +307,26 @@ describe.each(implementations)('$name', ({ session }) => {
   describe('reload()', () => {
     it('replaces req.session with what the store holds now', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store }, {
-        respond: (req, res, next) => {
-          const before = req.session
-          data(req).user = 'changed here'
-          req.session.reload((err) => {
-            if (err) return next(err)
-            res.json({ user: data(req).user ?? null, replaced: req.session !== before, sameId: req.session.id === before.id })
-          })
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res, next) => {
+            const before = req.session
+            data(req).user = 'changed here'
+            req.session.reload((err) => {
+              if (err) return next(err)
+              res.json({
+                user: data(req).user ?? null,
+                replaced: req.session !== before,
+                sameId: req.session.id === before.id
+              })
+            })
+          }
         }
-      })
+      )
       const first = await client.get('/')
-      const stored = await storeGet(store, sessionId(first)) as SessionData & Data
+      const stored = (await storeGet(store, sessionId(first))) as SessionData & Data
       await storeSet(store, sessionId(first), { ...stored, user: 'changed elsewhere' } as SessionData)
       const res = await client.get('/').set('Cookie', cookieHeader(first))
       expect(res.body).toEqual({ user: 'changed elsewhere', replaced: true, sameId: true })
@@ -234,44 +334,65 @@ describe.each(implementations)('$name', ({ session }) => {
 
     it('fails with "failed to load session" when the store no longer has it', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store }, {
-        respond: (req, res) => {
-          if (req.url === '/') { data(req).active = true; res.end('created'); return }
-          store.clear(() => req.session.reload((err) => { res.statusCode = err ? 500 : 200; res.end(err ? (err as Error).message : '') }))
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            if (req.url === '/') {
+              data(req).active = true
+              res.end('created')
+              return
+            }
+            store.clear(() =>
+              req.session.reload((err) => {
+                res.statusCode = err ? 500 : 200
+                res.end(err ? (err as Error).message : '')
+              })
+            )
+          }
         }
-      })
+      )
       const first = await client.get('/')
       await client.get('/foo').set('Cookie', cookieHeader(first)).expect(500, 'failed to load session')
     })
 
     it('passes a store error on', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store }, {
-        respond: (req, res) => {
-          store.get = (_sid, cb) => cb(new Error('store down'))
-          req.session.reload((err) => res.end((err as Error).message))
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            store.get = (_sid, cb) => cb(new Error('store down'))
+            req.session.reload((err) => res.end((err as Error).message))
+          }
         }
-      })
+      )
       await client.get('/').expect(200, 'store down')
     })
 
     it('reload called again and again from its own callback does not pile up wrappers', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store, resave: false }, {
-        respond: (req, res) => {
-          let left = 20
-          const again = () => {
-            if (--left === 0) return res.end('ok')
-            try {
-              req.session.reload(again)
-            } catch (err) {
-              res.statusCode = 500
-              res.end((err as Error).message)
+      const { client } = await sessionApp(
+        session,
+        { store, resave: false },
+        {
+          respond: (req, res) => {
+            let left = 20
+            const again = () => {
+              if (--left === 0) return res.end('ok')
+              try {
+                req.session.reload(again)
+              } catch (err) {
+                res.statusCode = 500
+                res.end((err as Error).message)
+              }
             }
+            again()
           }
-          again()
         }
-      })
+      )
       const first = await client.get('/')
       await client.get('/').set('Cookie', cookieHeader(first)).expect(200, 'ok')
     })
@@ -280,12 +401,16 @@ describe.each(implementations)('$name', ({ session }) => {
   describe('destroy()', () => {
     it('removes the session from the request and the store, and sends no cookie', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store }, {
-        respond: (req, res) => {
-          if (req.url === '/') return countVisits(req, res)
-          req.session.destroy((err) => res.end(String(err ?? req.session)))
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            if (req.url === '/') return countVisits(req, res)
+            req.session.destroy((err) => res.end(String(err ?? req.session)))
+          }
         }
-      })
+      )
       const first = await client.get('/')
       const res = await client.get('/logout').set('Cookie', cookieHeader(first)).expect(200, 'undefined')
       expect(setCookies(res)).toEqual([])
@@ -294,12 +419,16 @@ describe.each(implementations)('$name', ({ session }) => {
 
     it('a cookie of a destroyed session starts a new one', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store }, {
-        respond: (req, res) => {
-          if (req.url === '/') return countVisits(req, res)
-          req.session.destroy(() => res.end())
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            if (req.url === '/') return countVisits(req, res)
+            req.session.destroy(() => res.end())
+          }
         }
-      })
+      )
       const first = await client.get('/').expect(200, '1')
       await client.get('/logout').set('Cookie', cookieHeader(first))
       await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '1')
@@ -309,16 +438,20 @@ describe.each(implementations)('$name', ({ session }) => {
   describe('regenerate()', () => {
     it('gives the request a new, empty session with a new id and removes the old one', async () => {
       const store = new session.MemoryStore()
-      const { client } = await sessionApp(session, { store }, {
-        respond: (req, res, next) => {
-          if (req.url === '/') return countVisits(req, res)
-          const old = req.session.id
-          req.session.regenerate((err) => {
-            if (err) return next(err)
-            res.json({ sameId: req.session.id === old, views: data(req).views ?? null, id: req.sessionID })
-          })
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res, next) => {
+            if (req.url === '/') return countVisits(req, res)
+            const old = req.session.id
+            req.session.regenerate((err) => {
+              if (err) return next(err)
+              res.json({ sameId: req.session.id === old, views: data(req).views ?? null, id: req.sessionID })
+            })
+          }
         }
-      })
+      )
       const first = await client.get('/')
       const res = await client.get('/login').set('Cookie', cookieHeader(first))
       expect(res.body).toEqual({ sameId: false, views: null, id: sessionId(res) })

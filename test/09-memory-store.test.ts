@@ -8,11 +8,12 @@ import { implementations } from './support/implementations.js'
 import { storeAll, storedSession, storeGet, storeLength, storeSet } from './support/stores.js'
 import type { SessionData } from '../src/index.js'
 
-
 /** Whether `call(callback)` calls back before returning. */
 function callsBackSynchronously(call: (callback: () => void) => void): boolean {
   let called = false
-  call(() => { called = true })
+  call(() => {
+    called = true
+  })
   return called
 }
 
@@ -60,7 +61,9 @@ describe.each(implementations)('$name', ({ session }) => {
   it('sessions are kept as JSON strings', async () => {
     const store = new MemoryStore()
     await storeSet(store, 'abc', storedSession(null, { n: 1 }))
-    expect(store.sessions.abc).toBe('{"cookie":{"originalMaxAge":null,"expires":null,"httpOnly":true,"path":"/"},"n":1}')
+    expect(store.sessions.abc).toBe(
+      '{"cookie":{"originalMaxAge":null,"expires":null,"httpOnly":true,"path":"/"},"n":1}'
+    )
   })
 
   it('every callback comes later, never during the call', () => {

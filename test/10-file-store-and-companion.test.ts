@@ -25,12 +25,13 @@ import { storeAll, storedSession, storeGet, storeLength, storeSet } from './supp
 const root = fileURLToPath(new URL('..', import.meta.url))
 let dir: string
 
-beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'file-store-')) })
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'file-store-'))
+})
 afterEach(() => {
   vi.restoreAllMocks()
   fs.rmSync(dir, { recursive: true, force: true })
 })
-
 
 /** A store call as a promise of the error it reports (or undefined). */
 function errorOf(call: (cb: (err?: unknown) => void) => void): Promise<unknown> {
@@ -109,12 +110,16 @@ describe('FileStore', () => {
     }
   })
 
-  it('the reaper\'s timer does not keep the process alive', () => {
+  it("the reaper's timer does not keep the process alive", () => {
     const script = `
       import { FileStore } from './src/stores/file-store.ts'
       new FileStore({ dir: ${JSON.stringify(path.join(dir, 'child'))}, reapInterval: 50 })
       console.log('made')`
-    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 20_000 })
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 20_000
+    })
     expect([result.status, result.signal, result.stdout.trim()]).toEqual([0, null, 'made'])
   })
 
@@ -125,7 +130,9 @@ describe('FileStore', () => {
     const writeFile = fs.writeFile
     vi.spyOn(fs, 'writeFile').mockImplementation(((file: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
       seenDuringWrite.push(path.basename(String(file)))
-      seenDuringWrite.push(fs.readFileSync(path.join(store.dir, 'abc.json'), 'utf8').includes('"n": 1') ? 'old intact' : 'old torn')
+      seenDuringWrite.push(
+        fs.readFileSync(path.join(store.dir, 'abc.json'), 'utf8').includes('"n": 1') ? 'old intact' : 'old torn'
+      )
       return (writeFile as (...a: unknown[]) => void)(file, ...rest)
     }) as typeof fs.writeFile)
     await storeSet(store, 'abc', storedSession(60_000, { n: 2 }))
@@ -151,7 +158,12 @@ describe('FileStore', () => {
   it('a write that fails halfway reports the error, keeps the old session and leaves no temporary file', async () => {
     const store = fileStore()
     await storeSet(store, 'abc', storedSession(60_000, { n: 1 }))
-    vi.spyOn(fs, 'writeFile').mockImplementation(((file: fs.PathOrFileDescriptor, _data: unknown, _opts: unknown, cb: (err: Error) => void) => {
+    vi.spyOn(fs, 'writeFile').mockImplementation(((
+      file: fs.PathOrFileDescriptor,
+      _data: unknown,
+      _opts: unknown,
+      cb: (err: Error) => void
+    ) => {
       fs.writeFileSync(file, '{"cookie": {"orig')
       cb(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }))
     }) as typeof fs.writeFile)
@@ -163,7 +175,20 @@ describe('FileStore', () => {
   })
 
   describe('unsafe ids', () => {
-    const unsafe = ['../escape', '../../etc/passwd', 'a/b', 'a\\b', '.hidden', '..', '.', '', 'x'.repeat(201), 'nul\u0000byte', 'new\nline', '/abs']
+    const unsafe = [
+      '../escape',
+      '../../etc/passwd',
+      'a/b',
+      'a\\b',
+      '.hidden',
+      '..',
+      '.',
+      '',
+      'x'.repeat(201),
+      'nul\u0000byte',
+      'new\nline',
+      '/abs'
+    ]
 
     it.each(unsafe)('refuses %j for get, set, destroy and touch without touching the disk', async (sid) => {
       const store = fileStore()
@@ -174,14 +199,23 @@ describe('FileStore', () => {
         errorOf((cb) => store.destroy(sid, cb)),
         errorOf((cb) => store.touch(sid, storedSession(60_000), cb))
       ])
-      expect(errors.map((err) => (err as { code?: string }).code)).toEqual(['EUNSAFESID', 'EUNSAFESID', 'EUNSAFESID', 'EUNSAFESID'])
+      expect(errors.map((err) => (err as { code?: string }).code)).toEqual([
+        'EUNSAFESID',
+        'EUNSAFESID',
+        'EUNSAFESID',
+        'EUNSAFESID'
+      ])
       expect(fs.readdirSync(dir).sort()).toEqual(before)
       expect(fs.readdirSync(store.dir)).toEqual([])
     })
 
     it('set, destroy and touch without a callback do not throw on an unsafe id', () => {
       const store = fileStore()
-      expect(() => { store.set('../x', storedSession(1)); store.destroy('../x'); store.touch('../x', storedSession(1)) }).not.toThrow()
+      expect(() => {
+        store.set('../x', storedSession(1))
+        store.destroy('../x')
+        store.touch('../x', storedSession(1))
+      }).not.toThrow()
     })
   })
 
@@ -250,7 +284,7 @@ describe('FileStore', () => {
     expect(await storeGet(store, 'abc')).toMatchObject({ user: 'rasmus', cookie: { originalMaxAge: 90_000 } })
   })
 
-  describe.each(implementations)('under $name\'s middleware', ({ session }) => {
+  describe.each(implementations)("under $name's middleware", ({ session }) => {
     it('keeps a visit count across requests and across a new store on the same folder', async () => {
       const respond = (req: { session: unknown }, res: { end: (s: string) => void }) => {
         const sess = req.session as { views?: number }
@@ -292,10 +326,16 @@ describe('the companion app', () => {
   it('the login is saved before the redirect leaves, so a browser that follows it at once is known', async () => {
     const store = fileStore()
     const set = store.set.bind(store)
-    store.set = (sid, sess, cb) => { setTimeout(() => set(sid, sess, cb), 50) }
+    store.set = (sid, sess, cb) => {
+      setTimeout(() => set(sid, sess, cb), 50)
+    }
     const { url } = await demo(store)
     const redirect = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = http.request(url + '/login', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }, resolve)
+      const req = http.request(
+        url + '/login',
+        { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } },
+        resolve
+      )
       req.on('error', reject)
       req.end('username=rasmus&password=default')
     })
@@ -335,7 +375,11 @@ describe('the companion app', () => {
     const login = await request(url).post('/login').type('form').send({ username: 'rasmus', password: 'default' })
     const logout = await request(url).post('/logout').set('Cookie', cookieHeader(login)).expect(303)
     expect(logout.headers.location).toBe('/')
-    expect(sessionCookie(logout)).toMatchObject({ name: 'connect.sid', value: '', attributes: { expires: 'Thu, 01 Jan 1970 00:00:00 GMT' } })
+    expect(sessionCookie(logout)).toMatchObject({
+      name: 'connect.sid',
+      value: '',
+      attributes: { expires: 'Thu, 01 Jan 1970 00:00:00 GMT' }
+    })
     expect(await storeLength(store)).toBe(0)
     const after = await request(url).get('/').set('Cookie', cookieHeader(login))
     expect(after.text).toContain('not logged in')
@@ -428,7 +472,11 @@ describe('the companion app', () => {
 
   it('a body in an unsupported charset is refused with a plain message', async () => {
     const { client } = await demo()
-    const res = await client.post('/login').set('Content-Type', 'application/x-www-form-urlencoded; charset=klingon').send('username=x').expect(415)
+    const res = await client
+      .post('/login')
+      .set('Content-Type', 'application/x-www-form-urlencoded; charset=klingon')
+      .send('username=x')
+      .expect(415)
     expect(res.text).toBe('The request could not be understood.\n')
   })
 
@@ -456,13 +504,20 @@ describe('the companion app', () => {
     })
 
     it('refuses a PORT that is not a port, and an unknown SESSION_STORE, with a message', () => {
-      const run = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', 'src/demo/server.ts'], {
-        cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20_000
-      })
+      const run = (env: Record<string, string>) =>
+        spawnSync(process.execPath, ['--import', 'tsx', 'src/demo/server.ts'], {
+          cwd: root,
+          env: { ...process.env, ...env },
+          encoding: 'utf8',
+          timeout: 20_000
+        })
       const badPort = run({ PORT: 'eighty' })
       expect([badPort.status, badPort.stderr.trim()]).toEqual([1, 'PORT must be a port number, not "eighty"'])
-      const badStore = run({ PORT: "0", SESSION_STORE: "etcd" })
-      expect([badStore.status, badStore.stderr.trim()]).toEqual([1, 'SESSION_STORE must be "file", "memory" or "redis", not "etcd"'])
+      const badStore = run({ PORT: '0', SESSION_STORE: 'etcd' })
+      expect([badStore.status, badStore.stderr.trim()]).toEqual([
+        1,
+        'SESSION_STORE must be "file", "memory" or "redis", not "etcd"'
+      ])
     })
   })
 })

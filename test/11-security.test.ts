@@ -38,8 +38,18 @@ async function loginApp(options: { regenerate: boolean; store?: MemoryStore; coo
   const store = options.store ?? new MemoryStore()
   const app = express()
   app.use(express.urlencoded({ extended: false }))
-  app.use(session({ secret: SECRET, store, resave: false, saveUninitialized: true, cookie: options.cookie ?? { maxAge: 60_000 } }))
-  app.get('/', (req, res) => { res.send(data(req).user ?? 'anonymous') })
+  app.use(
+    session({
+      secret: SECRET,
+      store,
+      resave: false,
+      saveUninitialized: true,
+      cookie: options.cookie ?? { maxAge: 60_000 }
+    })
+  )
+  app.get('/', (req, res) => {
+    res.send(data(req).user ?? 'anonymous')
+  })
   app.post('/login', (req, res, next) => {
     const finish = () => {
       data(req).user = 'rasmus'
@@ -48,7 +58,9 @@ async function loginApp(options: { regenerate: boolean; store?: MemoryStore; coo
     if (!options.regenerate) return finish()
     req.session.regenerate((err) => (err ? next(err) : finish()))
   })
-  app.post('/logout', (req, res, next) => { req.session.destroy((err) => (err ? next(err) : res.send('bye'))) })
+  app.post('/logout', (req, res, next) => {
+    req.session.destroy((err) => (err ? next(err) : res.send('bye')))
+  })
   return { ...(await serve(app)), store }
 }
 
@@ -57,7 +69,10 @@ describe('tampering and forging', () => {
     const store = new MemoryStore()
     const asked: string[] = []
     const get = store.get.bind(store)
-    store.get = (sid, cb) => { asked.push(sid); get(sid, cb) }
+    store.get = (sid, cb) => {
+      asked.push(sid)
+      get(sid, cb)
+    }
     const { client } = await loginApp({ regenerate: true, store })
     const login = await client.post('/login')
     const tampered = cookieHeader(login).replace(/...$/, 'AAA')
@@ -70,13 +85,19 @@ describe('tampering and forging', () => {
   it('a cookie signed with another secret is refused', async () => {
     const { client } = await loginApp({ regenerate: true })
     const login = await client.post('/login')
-    await client.get('/').set('Cookie', signedCookie(sessionId(login), 'the attacker\'s guess')).expect(200, 'anonymous')
+    await client
+      .get('/')
+      .set('Cookie', signedCookie(sessionId(login), "the attacker's guess"))
+      .expect(200, 'anonymous')
   })
 
   it('an unsigned session id is refused, even the id of a live session', async () => {
     const { client } = await loginApp({ regenerate: true })
     const login = await client.post('/login')
-    const res = await client.get('/').set('Cookie', 'connect.sid=' + sessionId(login)).expect(200, 'anonymous')
+    const res = await client
+      .get('/')
+      .set('Cookie', 'connect.sid=' + sessionId(login))
+      .expect(200, 'anonymous')
     expect(sessionId(res)).not.toBe(sessionId(login))
   })
 
@@ -97,7 +118,10 @@ describe('tampering and forging', () => {
       // change one character of the signature, keeping its length, so the comparison is reached
       const value = 's:' + signature.sign(sessionId(login), SECRET)
       const tampered = value.slice(0, -1) + (value.endsWith('A') ? 'B' : 'A')
-      await client.get('/').set('Cookie', 'connect.sid=' + encodeURIComponent(tampered)).expect(200, 'anonymous')
+      await client
+        .get('/')
+        .set('Cookie', 'connect.sid=' + encodeURIComponent(tampered))
+        .expect(200, 'anonymous')
       expect(spy).toHaveBeenCalledTimes(1)
     } finally {
       spy.mockRestore()
@@ -117,7 +141,7 @@ describe('session fixation', () => {
     return { attacker: attacker.text, victimId, plantedId: sessionId(own) }
   }
 
-  it('without regenerate, the attacker who planted the id shares the victim\'s login', async () => {
+  it("without regenerate, the attacker who planted the id shares the victim's login", async () => {
     const result = await fixation(false)
     expect(result.attacker).toBe('rasmus')
     expect(result.victimId).toBe(result.plantedId)
@@ -150,8 +174,26 @@ describe('stolen and stale cookies', () => {
 
   it('secret rotation: old cookies still open their sessions while the new secret signs', async () => {
     const store = new MemoryStore()
-    const before = await sessionApp(session, { store, secret: 'old' }, { respond: (req, res) => { data(req).user = 'rasmus'; res.end() } })
-    const after = await sessionApp(session, { store, secret: ['new', 'old'] }, { respond: (req, res) => { data(req).views = 1; res.end(data(req).user) } })
+    const before = await sessionApp(
+      session,
+      { store, secret: 'old' },
+      {
+        respond: (req, res) => {
+          data(req).user = 'rasmus'
+          res.end()
+        }
+      }
+    )
+    const after = await sessionApp(
+      session,
+      { store, secret: ['new', 'old'] },
+      {
+        respond: (req, res) => {
+          data(req).views = 1
+          res.end(data(req).user)
+        }
+      }
+    )
     const issued = await before.client.get('/')
     const res = await after.client.get('/').set('Cookie', cookieHeader(issued)).expect(200, 'rasmus')
     expect(decodeURIComponent(sessionCookie(res)?.value ?? '')).toBe('s:' + signature.sign(sessionId(issued), 'new'))
@@ -159,8 +201,25 @@ describe('stolen and stale cookies', () => {
 
   it('a secret retired from the array opens nothing', async () => {
     const store = new MemoryStore()
-    const before = await sessionApp(session, { store, secret: 'old' }, { respond: (req, res) => { data(req).user = 'rasmus'; res.end() } })
-    const retired = await sessionApp(session, { store, secret: ['new'] }, { respond: (req, res) => { res.end(data(req).user ?? 'anonymous') } })
+    const before = await sessionApp(
+      session,
+      { store, secret: 'old' },
+      {
+        respond: (req, res) => {
+          data(req).user = 'rasmus'
+          res.end()
+        }
+      }
+    )
+    const retired = await sessionApp(
+      session,
+      { store, secret: ['new'] },
+      {
+        respond: (req, res) => {
+          res.end(data(req).user ?? 'anonymous')
+        }
+      }
+    )
     const issued = await before.client.get('/')
     await retired.client.get('/').set('Cookie', cookieHeader(issued)).expect(200, 'anonymous')
   })
@@ -175,10 +234,18 @@ describe('Secure cookies and proxies', () => {
     expect(setCookies(await trusted.client.get('/'))).toEqual([])
   })
 
-  it('behind a proxy, Express\'s trust proxy setting is what lets the cookie out', async () => {
-    const trusting = await sessionApp(session, { cookie: { secure: true } }, { configure: (app) => app.set('trust proxy', 'loopback') })
+  it("behind a proxy, Express's trust proxy setting is what lets the cookie out", async () => {
+    const trusting = await sessionApp(
+      session,
+      { cookie: { secure: true } },
+      { configure: (app) => app.set('trust proxy', 'loopback') }
+    )
     expect(setCookies(await trusting.client.get('/').set('X-Forwarded-Proto', 'https'))).toHaveLength(1)
-    const refusing = await sessionApp(session, { proxy: false, cookie: { secure: true } }, { configure: (app) => app.set('trust proxy', 'loopback') })
+    const refusing = await sessionApp(
+      session,
+      { proxy: false, cookie: { secure: true } },
+      { configure: (app) => app.set('trust proxy', 'loopback') }
+    )
     expect(setCookies(await refusing.client.get('/').set('X-Forwarded-Proto', 'https'))).toEqual([])
   })
 })
@@ -197,11 +264,16 @@ describe('bad input, generated', () => {
   async function targetApp() {
     const store = new MemoryStore()
     for (const id of known) {
-      store.sessions[id] = JSON.stringify({ cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 3_600_000), httpOnly: true, path: '/' }, owner: id })
+      store.sessions[id] = JSON.stringify({
+        cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 3_600_000), httpOnly: true, path: '/' },
+        owner: id
+      })
     }
     const app = express()
     app.use(session({ secret: SECRET, store, resave: false, saveUninitialized: false }))
-    app.get('/', (req: Request, res: Response) => { res.json({ owner: data(req).owner ?? null, id: req.sessionID }) })
+    app.get('/', (req: Request, res: Response) => {
+      res.json({ owner: data(req).owner ?? null, id: req.sessionID })
+    })
     const served = await serve(app)
     return { port: (served.server.address() as AddressInfo).port }
   }
@@ -219,11 +291,13 @@ describe('bad input, generated', () => {
         resolve({ status, body: text.slice(text.indexOf('\r\n\r\n') + 4) })
       })
       // write, not end: a half-closed client lets Node end the response before its last byte
-      socket.write(Buffer.concat([
-        Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nCookie: '),
-        cookieBytes,
-        Buffer.from('\r\n\r\n')
-      ]))
+      socket.write(
+        Buffer.concat([
+          Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nCookie: '),
+          cookieBytes,
+          Buffer.from('\r\n\r\n')
+        ])
+      )
     })
   }
 
@@ -239,7 +313,9 @@ describe('bad input, generated', () => {
   const validFor = fc.constantFrom(...known).map((id) => encodeURIComponent('s:' + signature.sign(id, SECRET)))
   const cookieValue = fc.oneof(
     validFor,
-    validFor.chain((v) => fc.nat({ max: v.length - 1 }).map((i) => v.slice(0, i) + (v[i] === 'A' ? 'B' : 'A') + v.slice(i + 1))),
+    validFor.chain((v) =>
+      fc.nat({ max: v.length - 1 }).map((i) => v.slice(0, i) + (v[i] === 'A' ? 'B' : 'A') + v.slice(i + 1))
+    ),
     fc.constantFrom(...known).map((id) => encodeURIComponent('s:' + signature.sign(id, 'wrong secret'))),
     fc.constantFrom(...known),
     fc.string({ unit: 'grapheme', maxLength: 40 }).map(noLineBreaks),
@@ -248,52 +324,78 @@ describe('bad input, generated', () => {
     fc.integer({ min: 7000, max: 8192 }).map((n) => 's%3A' + 'x'.repeat(n)),
     fc.string({ unit: fc.integer({ min: 0x80, max: 0x10ffff }).map((c) => String.fromCodePoint(c)), maxLength: 20 })
   )
-  const cookieName = fc.oneof(fc.constant('connect.sid'), fc.constant('other'), fc.constant(' connect.sid'), fc.string({ minLength: 1, maxLength: 12 }).map((s) => noLineBreaks(s).replace(/[;=]/g, '') || 'x'))
-  const header = fc.array(fc.tuple(cookieName, cookieValue), { minLength: 0, maxLength: 30 })
-    .map((pairs) => pairs.map(([name, value]) => `${name}=${value}`).join(fc.sample(fc.constantFrom('; ', ';', ' ; '), 1)[0]))
+  const cookieName = fc.oneof(
+    fc.constant('connect.sid'),
+    fc.constant('other'),
+    fc.constant(' connect.sid'),
+    fc.string({ minLength: 1, maxLength: 12 }).map((s) => noLineBreaks(s).replace(/[;=]/g, '') || 'x')
+  )
+  const header = fc
+    .array(fc.tuple(cookieName, cookieValue), { minLength: 0, maxLength: 30 })
+    .map((pairs) =>
+      pairs.map(([name, value]) => `${name}=${value}`).join(fc.sample(fc.constantFrom('; ', ';', ' ; '), 1)[0])
+    )
 
   it('1,000 generated Cookie headers: never a 5xx, never a crash, never a session the store did not hold for a correctly signed id', async () => {
     const { port } = await targetApp()
     let adopted = 0
-    await fc.assert(fc.asyncProperty(header, async (text) => {
-      const bytes = Buffer.from(text, 'utf8')
-      const res = await rawGet(port, bytes)
-      expect(res.status).toBeGreaterThanOrEqual(200)
-      expect(res.status).toBeLessThan(500)
-      if (res.status !== 200) return
-      let body: { owner: string | null; id: string }
-      try {
-        body = JSON.parse(res.body) as typeof body
-      } catch {
-        throw new Error(`not JSON: ${JSON.stringify(res.body.slice(0, 300))} for ${JSON.stringify(text.slice(0, 200))}`)
-      }
-      const owner = expectedOwner(bytes.toString('latin1'))
-      expect(body.owner).toBe(owner)
-      if (owner === null) expect(known).not.toContain(body.id)
-      else adopted++
-    }), { numRuns: 1000 })
+    await fc.assert(
+      fc.asyncProperty(header, async (text) => {
+        const bytes = Buffer.from(text, 'utf8')
+        const res = await rawGet(port, bytes)
+        expect(res.status).toBeGreaterThanOrEqual(200)
+        expect(res.status).toBeLessThan(500)
+        if (res.status !== 200) return
+        let body: { owner: string | null; id: string }
+        try {
+          body = JSON.parse(res.body) as typeof body
+        } catch {
+          throw new Error(
+            `not JSON: ${JSON.stringify(res.body.slice(0, 300))} for ${JSON.stringify(text.slice(0, 200))}`
+          )
+        }
+        const owner = expectedOwner(bytes.toString('latin1'))
+        expect(body.owner).toBe(owner)
+        if (owner === null) expect(known).not.toContain(body.id)
+        else adopted++
+      }),
+      { numRuns: 1000 }
+    )
     // the generator must also produce good cookies, or the property proves little
     expect(adopted).toBeGreaterThan(20)
   }, 60_000)
 
   it('generated session ids and signatures: only the exact signature of a stored id opens it', async () => {
     const { port } = await targetApp()
-    const forged = fc.tuple(
-      fc.oneof(fc.constantFrom(...known), fc.string({ maxLength: 64 }), fc.constantFrom('__proto__', 'constructor', 'toString', '../etc/passwd', '')),
-      fc.oneof(fc.base64String({ maxLength: 60 }), fc.constant(''), fc.string({ maxLength: 50 }))
-    ).map(([id, sig]) => 'connect.sid=' + encodeURIComponent(`s:${id}.${sig}`))
-    await fc.assert(fc.asyncProperty(forged, async (text) => {
-      const bytes = Buffer.from(text, 'utf8')
-      const res = await rawGet(port, bytes)
-      expect(res.status).toBeLessThan(500)
-      if (res.status === 200) expect((JSON.parse(res.body) as { owner: string | null }).owner).toBe(expectedOwner(bytes.toString('latin1')))
-    }), { numRuns: 300 })
+    const forged = fc
+      .tuple(
+        fc.oneof(
+          fc.constantFrom(...known),
+          fc.string({ maxLength: 64 }),
+          fc.constantFrom('__proto__', 'constructor', 'toString', '../etc/passwd', '')
+        ),
+        fc.oneof(fc.base64String({ maxLength: 60 }), fc.constant(''), fc.string({ maxLength: 50 }))
+      )
+      .map(([id, sig]) => 'connect.sid=' + encodeURIComponent(`s:${id}.${sig}`))
+    await fc.assert(
+      fc.asyncProperty(forged, async (text) => {
+        const bytes = Buffer.from(text, 'utf8')
+        const res = await rawGet(port, bytes)
+        expect(res.status).toBeLessThan(500)
+        if (res.status === 200)
+          expect((JSON.parse(res.body) as { owner: string | null }).owner).toBe(expectedOwner(bytes.toString('latin1')))
+      }),
+      { numRuns: 300 }
+    )
   }, 60_000)
 })
 
 describe('stores that fail', () => {
   /** A MemoryStore whose `method` misbehaves for sessions whose id starts with "bad". */
-  function faultyStore(method: 'get' | 'set' | 'destroy' | 'touch', fault: 'error' | 'silence' | 'throw' | 'corrupt'): MemoryStore {
+  function faultyStore(
+    method: 'get' | 'set' | 'destroy' | 'touch',
+    fault: 'error' | 'silence' | 'throw' | 'corrupt'
+  ): MemoryStore {
     const store = new MemoryStore()
     const original = (store[method] as (...args: unknown[]) => void).bind(store)
     ;(store as unknown as Record<string, unknown>)[method] = (sid: string, ...rest: unknown[]) => {
@@ -310,25 +412,37 @@ describe('stores that fail', () => {
   /** An app counting visits, with ids "bad…" for the first visitor and "good…" for the others. */
   async function faultApp(store: Store, options: SessionOptions = {}) {
     let n = 0
-    return sessionApp(session, { store, genid: () => (n++ === 0 ? 'bad' : 'good') + crypto.randomBytes(8).toString('hex'), ...options }, {
-      respond: (req, res) => {
-        if (req.query.drop) { (req as unknown as { session: null }).session = null; return void res.end('dropped') }
-        if (req.query.read) return void res.end('read')
-        data(req).views = (data(req).views ?? 0) + 1
-        res.end(String(data(req).views))
+    return sessionApp(
+      session,
+      { store, genid: () => (n++ === 0 ? 'bad' : 'good') + crypto.randomBytes(8).toString('hex'), ...options },
+      {
+        respond: (req, res) => {
+          if (req.query.drop) {
+            ;(req as unknown as { session: null }).session = null
+            return void res.end('dropped')
+          }
+          if (req.query.read) return void res.end('read')
+          data(req).views = (data(req).views ?? 0) + 1
+          res.end(String(data(req).views))
+        }
       }
-    })
+    )
   }
 
-  it.each(['error', 'throw'] as const)('a get that fails (%s) reaches the error handler with a clear message; other visitors are untouched', async (fault) => {
-    const store = guardStore(faultyStore('get', fault), { timeout: 200 })
-    const { client } = await faultApp(store)
-    const bad = await client.get('/').expect(200, '1')
-    const good = await client.get('/').expect(200, '1')
-    const res = await client.get('/').set('Cookie', cookieHeader(bad)).expect(500)
-    expect(res.text).toMatch(fault === 'error' ? /^the disk said no to get$/ : /^session store get\(\) threw: get exploded$/)
-    await client.get('/').set('Cookie', cookieHeader(good)).expect(200, '2')
-  })
+  it.each(['error', 'throw'] as const)(
+    'a get that fails (%s) reaches the error handler with a clear message; other visitors are untouched',
+    async (fault) => {
+      const store = guardStore(faultyStore('get', fault), { timeout: 200 })
+      const { client } = await faultApp(store)
+      const bad = await client.get('/').expect(200, '1')
+      const good = await client.get('/').expect(200, '1')
+      const res = await client.get('/').set('Cookie', cookieHeader(bad)).expect(500)
+      expect(res.text).toMatch(
+        fault === 'error' ? /^the disk said no to get$/ : /^session store get\(\) threw: get exploded$/
+      )
+      await client.get('/').set('Cookie', cookieHeader(good)).expect(200, '2')
+    }
+  )
 
   it('a get that never answers times out, with the store guarded, and the response completes', async () => {
     const store = guardStore(faultyStore('get', 'silence'), { timeout: 50 })
@@ -341,7 +455,10 @@ describe('stores that fail', () => {
   it('a get that returns corrupt data fails that request with the TypeError it causes', async () => {
     const { client } = await faultApp(faultyStore('get', 'corrupt'))
     const bad = await client.get('/')
-    await client.get('/').set('Cookie', cookieHeader(bad)).expect(500, /Cannot (read|create) prop/)
+    await client
+      .get('/')
+      .set('Cookie', cookieHeader(bad))
+      .expect(500, /Cannot (read|create) prop/)
   })
 
   it.each([
@@ -354,23 +471,37 @@ describe('stores that fail', () => {
     ['destroy', 'error', { unset: 'destroy' }],
     ['destroy', 'silence', { unset: 'destroy' }],
     ['destroy', 'throw', { unset: 'destroy' }]
-  ] as const)('a %s that fails (%s) at the end of the response: the response completes and the error reaches next(err)', async (method, fault, options) => {
-    const store = guardStore(faultyStore(method, fault), { timeout: 50 })
-    const { client, lateErrors } = await faultApp(store, options as SessionOptions)
-    const first = method === 'set' ? undefined : await client.get('/').expect(200, '1')
-    const path = { set: '/', touch: '/?read=1', destroy: '/?drop=1' }[method]
-    const res = await client.get(path).set('Cookie', first ? cookieHeader(first) : '')
-    expect(res.status).toBe(200)
-    expect(res.text).toBe({ set: '1', touch: 'read', destroy: 'dropped' }[method])
-    await eventually(() => expect(String((lateErrors[0] as Error)?.message)).toMatch(new RegExp(`${method}`)))
-  })
+  ] as const)(
+    'a %s that fails (%s) at the end of the response: the response completes and the error reaches next(err)',
+    async (method, fault, options) => {
+      const store = guardStore(faultyStore(method, fault), { timeout: 50 })
+      const { client, lateErrors } = await faultApp(store, options as SessionOptions)
+      const first = method === 'set' ? undefined : await client.get('/').expect(200, '1')
+      const path = { set: '/', touch: '/?read=1', destroy: '/?drop=1' }[method]
+      const res = await client.get(path).set('Cookie', first ? cookieHeader(first) : '')
+      expect(res.status).toBe(200)
+      expect(res.text).toBe({ set: '1', touch: 'read', destroy: 'dropped' }[method])
+      await eventually(() => expect(String((lateErrors[0] as Error)?.message)).toMatch(new RegExp(`${method}`)))
+    }
+  )
 
   it('without the guard, a store that throws inside set leaves the response unfinished, as express-session does', async () => {
     const store = faultyStore('set', 'throw')
     const finished: boolean[] = []
     const app = express()
-    app.use(session({ secret: SECRET, store, genid: () => 'bad' + crypto.randomBytes(8).toString('hex'), resave: false, saveUninitialized: true }))
-    app.get('/', (req, res) => { data(req).views = 1; res.end('never arrives') })
+    app.use(
+      session({
+        secret: SECRET,
+        store,
+        genid: () => 'bad' + crypto.randomBytes(8).toString('hex'),
+        resave: false,
+        saveUninitialized: true
+      })
+    )
+    app.get('/', (req, res) => {
+      data(req).views = 1
+      res.end('never arrives')
+    })
     app.use((err: Error, _req: Request, res: Response, _next: (err?: unknown) => void) => {
       res.status(500).end(err.message)
       finished.push(res.writableEnded)
@@ -382,11 +513,13 @@ describe('stores that fail', () => {
   })
 
   it('a guarded store keeps its EventEmitter, its other methods, and its absence of touch', () => {
-    const plain = guardStore(new (class extends session.Store {
-      override get() {}
-      override set() {}
-      override destroy() {}
-    })())
+    const plain = guardStore(
+      new (class extends session.Store {
+        override get() {}
+        override set() {}
+        override destroy() {}
+      })()
+    )
     expect([typeof plain.on, typeof plain.touch, typeof plain.get]).toEqual(['function', 'undefined', 'function'])
     const memory = guardStore(new MemoryStore())
     expect(Object.keys(memory)).not.toContain('get')
@@ -395,15 +528,24 @@ describe('stores that fail', () => {
   it('a guarded call that answers in time passes its results through, once', async () => {
     const store = guardStore(new MemoryStore(), { timeout: 1000 })
     const results: unknown[] = []
-    await new Promise<void>((resolve) => store.set('abc', { cookie: { expires: null } } as unknown as SessionData, () => resolve()))
-    await new Promise<void>((resolve) => store.length((err, n) => { results.push(err, n); resolve() }))
+    await new Promise<void>((resolve) =>
+      store.set('abc', { cookie: { expires: null } } as unknown as SessionData, () => resolve())
+    )
+    await new Promise<void>((resolve) =>
+      store.length((err, n) => {
+        results.push(err, n)
+        resolve()
+      })
+    )
     expect(results).toEqual([null, 1])
   })
 
   it('a guard without a time limit never times out', async () => {
     const store = guardStore(faultyStore('get', 'silence'), { timeout: 0 })
     let answered = false
-    store.get('bad-1', () => { answered = true })
+    store.get('bad-1', () => {
+      answered = true
+    })
     await sleep(30)
     expect(answered).toBe(false)
   })
@@ -413,9 +555,13 @@ describe('two requests on one session at once', () => {
   /** Steps the test controls: each route waits for its gate before it answers. */
   function gate() {
     let open = () => {}
-    const opened = new Promise<void>((resolve) => { open = resolve })
+    const opened = new Promise<void>((resolve) => {
+      open = resolve
+    })
     let enter = () => {}
-    const entered = new Promise<void>((resolve) => { enter = resolve })
+    const entered = new Promise<void>((resolve) => {
+      enter = resolve
+    })
     return { open, opened, enter, entered }
   }
 
@@ -425,8 +571,16 @@ describe('two requests on one session at once', () => {
     const gates = { a: gate(), b: gate(), read: gate() }
     const app = express()
     app.use(session({ secret: SECRET, store, resave, saveUninitialized: true }))
-    app.get('/start', (req, res) => { data(req).a = 0; data(req).b = 0; res.end() })
-    for (const [path, name] of [['/write-a', 'a'], ['/write-b', 'b'], ['/read', 'read']] as const) {
+    app.get('/start', (req, res) => {
+      data(req).a = 0
+      data(req).b = 0
+      res.end()
+    })
+    for (const [path, name] of [
+      ['/write-a', 'a'],
+      ['/write-b', 'b'],
+      ['/read', 'read']
+    ] as const) {
       app.get(path, async (req, res) => {
         gates[name].enter()
         await gates[name].opened
@@ -445,23 +599,35 @@ describe('two requests on one session at once', () => {
     return { a, b }
   }
 
-  it.each([true, false])('two requests that both change the session: the last save wins, the other update is lost (resave: %s)', async (resave) => {
-    const { client, store, gates } = await raceApp(resave)
-    const start = cookieHeader(await client.get('/start'))
-    const a = client.get('/write-a').set('Cookie', start).then((r) => r)
-    const b = client.get('/write-b').set('Cookie', start).then((r) => r)
-    await Promise.all([gates.a.entered, gates.b.entered])
-    gates.a.open()
-    await a
-    gates.b.open()
-    await b
-    expect(stored(store)).toEqual({ a: 0, b: 1 })
-  })
+  it.each([true, false])(
+    'two requests that both change the session: the last save wins, the other update is lost (resave: %s)',
+    async (resave) => {
+      const { client, store, gates } = await raceApp(resave)
+      const start = cookieHeader(await client.get('/start'))
+      const a = client
+        .get('/write-a')
+        .set('Cookie', start)
+        .then((r) => r)
+      const b = client
+        .get('/write-b')
+        .set('Cookie', start)
+        .then((r) => r)
+      await Promise.all([gates.a.entered, gates.b.entered])
+      gates.a.open()
+      await a
+      gates.b.open()
+      await b
+      expect(stored(store)).toEqual({ a: 0, b: 1 })
+    }
+  )
 
   it('with resave: true, a request that only reads writes its stale copy back over a concurrent change', async () => {
     const { client, store, gates } = await raceApp(true)
     const start = cookieHeader(await client.get('/start'))
-    const read = client.get('/read').set('Cookie', start).then((r) => r)
+    const read = client
+      .get('/read')
+      .set('Cookie', start)
+      .then((r) => r)
     await gates.read.entered
     gates.a.open()
     await client.get('/write-a').set('Cookie', start)
@@ -474,7 +640,10 @@ describe('two requests on one session at once', () => {
   it('with resave: false, a request that only reads leaves a concurrent change alone', async () => {
     const { client, store, gates } = await raceApp(false)
     const start = cookieHeader(await client.get('/start'))
-    const read = client.get('/read').set('Cookie', start).then((r) => r)
+    const read = client
+      .get('/read')
+      .set('Cookie', start)
+      .then((r) => r)
     await gates.read.entered
     gates.a.open()
     await client.get('/write-a').set('Cookie', start)

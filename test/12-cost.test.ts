@@ -68,12 +68,26 @@ describe('the arithmetic', () => {
   })
 
   it('summarise reports median requests/s and median p99', () => {
-    expect(summarise([{ rps: 100.4, p99: 5 }, { rps: 90, p99: 9 }, { rps: 120, p99: 6 }])).toEqual({ rps: 100, p99: 6, runs: [100, 90, 120] })
+    expect(
+      summarise([
+        { rps: 100.4, p99: 5 },
+        { rps: 90, p99: 9 },
+        { rps: 120, p99: 6 }
+      ])
+    ).toEqual({ rps: 100, p99: 6, runs: [100, 90, 120] })
   })
 
-  it('the ratio is the median of each round\'s ours ÷ express-session, so drift between rounds cancels', () => {
-    const ours = summarise([{ rps: 110, p99: 5 }, { rps: 55, p99: 9 }, { rps: 90, p99: 6 }])
-    const upstream = summarise([{ rps: 100, p99: 7 }, { rps: 50, p99: 8 }, { rps: 100, p99: 8 }])
+  it("the ratio is the median of each round's ours ÷ express-session, so drift between rounds cancels", () => {
+    const ours = summarise([
+      { rps: 110, p99: 5 },
+      { rps: 55, p99: 9 },
+      { rps: 90, p99: 6 }
+    ])
+    const upstream = summarise([
+      { rps: 100, p99: 7 },
+      { rps: 50, p99: 8 },
+      { rps: 100, p99: 8 }
+    ])
     // the medians alone (90 and 100) would say 0.9; round by round ours won twice
     expect(ratio(ours, upstream)).toBe(1.1)
     expect(() => ratio(ours, summarise([{ rps: 1, p99: 1 }]))).toThrow('same rounds')
@@ -92,14 +106,21 @@ describe('the published results', () => {
   const report = JSON.parse(fs.readFileSync(results, 'utf8')) as {
     machine: { cpus: number; node: string }
     settings: { rounds: number }
-    results: Array<{ scenario: string; ratio: number; bare: { rps: number; runs: number[] }; upstream: { rps: number; runs: number[] }; ours: { rps: number; runs: number[] } }>
+    results: Array<{
+      scenario: string
+      ratio: number
+      bare: { rps: number; runs: number[] }
+      upstream: { rps: number; runs: number[] }
+      ours: { rps: number; runs: number[] }
+    }>
     durationSeconds: number
   }
 
   it('cover every scenario, with every round recorded', () => {
     expect(report.results.map((r) => r.scenario)).toEqual(Object.keys(SCENARIOS))
     for (const row of report.results) {
-      for (const variant of ['bare', 'upstream', 'ours'] as const) expect(row[variant].runs).toHaveLength(report.settings.rounds)
+      for (const variant of ['bare', 'upstream', 'ours'] as const)
+        expect(row[variant].runs).toHaveLength(report.settings.rounds)
     }
   })
 
@@ -111,7 +132,7 @@ describe('the published results', () => {
     }
   })
 
-  it('are the figures the chapter\'s table shows', () => {
+  it("are the figures the chapter's table shows", () => {
     const readme = fs.readFileSync(new URL('../chapters/12-cost/README.md', import.meta.url), 'utf8')
     expect(withTable(readme, report as unknown as TableReport)).toBe(readme)
   })

@@ -20,7 +20,6 @@ import { storedSession, viaCallback } from './support/stores.js'
 
 const require = createRequire(import.meta.url)
 
-
 describe('interop with express-session 1.19.0', () => {
   const pairs: Array<[string, SessionModule, SessionModule]> = [
     ['express-session issues, ours accepts', upstream, ours],
@@ -37,10 +36,12 @@ describe('interop with express-session 1.19.0', () => {
   })
 
   it('the two sign a session id identically, so no cookie needs re-issuing', async () => {
-    const values = await Promise.all([upstream, ours].map(async (session) => {
-      const { client } = await sessionApp(session, { secret: 'shared', genid: () => 'the-same-id' })
-      return cookieHeader(await client.get('/'))
-    }))
+    const values = await Promise.all(
+      [upstream, ours].map(async (session) => {
+        const { client } = await sessionApp(session, { secret: 'shared', genid: () => 'the-same-id' })
+        return cookieHeader(await client.get('/'))
+      })
+    )
     expect(values[0]).toBe(values[1])
   })
 
@@ -76,10 +77,14 @@ describe('interop with express-session 1.19.0', () => {
 
 describe('a third-party store under ours', () => {
   const stores: Array<{ stopInterval: () => void }> = []
-  afterEach(() => { for (const s of stores.splice(0)) s.stopInterval() })
+  afterEach(() => {
+    for (const s of stores.splice(0)) s.stopInterval()
+  })
 
   it('memorystore, built from our session module the way it expects, keeps sessions', async () => {
-    const MemoryStore = (require('memorystore') as (session: unknown) => new (options: object) => Store & { stopInterval: () => void })(ours)
+    const MemoryStore = (
+      require('memorystore') as (session: unknown) => new (options: object) => Store & { stopInterval: () => void }
+    )(ours)
     const store = new MemoryStore({ checkPeriod: 60_000 })
     stores.push(store)
     expect(store).toBeInstanceOf(ours.Store)
@@ -102,20 +107,44 @@ class FakeRedis extends EventEmitter implements RedisLikeClient {
     this.calls.push(name)
     if (this.failing) throw this.failing
   }
-  async get(key: string) { this.#check('get'); return this.data.get(key)?.value ?? null }
-  async set(key: string, value: string, options: { EX: number }) { this.#check('set'); this.data.set(key, { value, ttl: options.EX }); return 'OK' }
-  async del(keys: string | string[]) { this.#check('del'); let n = 0; for (const k of [keys].flat()) if (this.data.delete(k)) n++; return n }
-  async expire(key: string, seconds: number) { this.#check('expire'); const e = this.data.get(key); if (e) e.ttl = seconds; return e ? 1 : 0 }
-  async mGet(keys: string[]) { this.#check('mGet'); return keys.map((k) => this.data.get(k)?.value ?? null) }
-  async * scanIterator(options: { MATCH: string; COUNT: number }) {
+  async get(key: string) {
+    this.#check('get')
+    return this.data.get(key)?.value ?? null
+  }
+  async set(key: string, value: string, options: { EX: number }) {
+    this.#check('set')
+    this.data.set(key, { value, ttl: options.EX })
+    return 'OK'
+  }
+  async del(keys: string | string[]) {
+    this.#check('del')
+    let n = 0
+    for (const k of [keys].flat()) if (this.data.delete(k)) n++
+    return n
+  }
+  async expire(key: string, seconds: number) {
+    this.#check('expire')
+    const e = this.data.get(key)
+    if (e) e.ttl = seconds
+    return e ? 1 : 0
+  }
+  async mGet(keys: string[]) {
+    this.#check('mGet')
+    return keys.map((k) => this.data.get(k)?.value ?? null)
+  }
+  async *scanIterator(options: { MATCH: string; COUNT: number }) {
     this.#check('scan')
-    const pattern = new RegExp('^' + options.MATCH.replace(/\\(.)|([.+^${}()|])|\*/g, (_match, escaped, special) => (escaped ? '\\' + escaped : special ? '\\' + special : '.*')) + '$')
+    const pattern = new RegExp(
+      '^' +
+        options.MATCH.replace(/\\(.)|([.+^${}()|])|\*/g, (_match, escaped, special) =>
+          escaped ? '\\' + escaped : special ? '\\' + special : '.*'
+        ) +
+        '$'
+    )
     const keys = [...this.data.keys()].filter((k) => pattern.test(k))
     for (let i = 0; i < keys.length; i += options.COUNT) yield keys.slice(i, i + options.COUNT)
   }
 }
-
-
 
 describe('RedisStore, with a stand-in client', () => {
   it('keeps each session as JSON under prefix + id, expiring with its cookie', async () => {
@@ -170,17 +199,26 @@ describe('RedisStore, with a stand-in client', () => {
     const store = new RedisStore({ client })
     client.failing = new Error('connection lost')
     const results = await Promise.allSettled([
-      viaCallback((cb) => store.get('a', cb)), viaCallback((cb) => store.set('a', storedSession(1000), cb)), viaCallback((cb) => store.set('a', storedSession(-1), cb)),
-      viaCallback((cb) => store.destroy('a', cb)), viaCallback((cb) => store.touch('a', storedSession(1000), cb)),
-      viaCallback((cb) => store.all(cb)), viaCallback((cb) => store.length(cb)), viaCallback((cb) => store.clear(cb))
+      viaCallback((cb) => store.get('a', cb)),
+      viaCallback((cb) => store.set('a', storedSession(1000), cb)),
+      viaCallback((cb) => store.set('a', storedSession(-1), cb)),
+      viaCallback((cb) => store.destroy('a', cb)),
+      viaCallback((cb) => store.touch('a', storedSession(1000), cb)),
+      viaCallback((cb) => store.all(cb)),
+      viaCallback((cb) => store.length(cb)),
+      viaCallback((cb) => store.clear(cb))
     ])
-    expect(results.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : 'ok'))).toEqual(Array(8).fill('connection lost'))
+    expect(results.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : 'ok'))).toEqual(
+      Array(8).fill('connection lost')
+    )
   })
 
   it('corrupt JSON is reported, not thrown', async () => {
     const client = new FakeRedis()
     client.data.set('sess:bad', { value: '{"cookie":', ttl: 10 })
-    await expect(viaCallback((cb) => new RedisStore({ client }).get('bad', cb))).rejects.toThrow(/corrupt session in Redis under sess:bad/)
+    await expect(viaCallback((cb) => new RedisStore({ client }).get('bad', cb))).rejects.toThrow(
+      /corrupt session in Redis under sess:bad/
+    )
   })
 
   it('callbacks are optional', async () => {
@@ -198,7 +236,7 @@ describe('RedisStore, with a stand-in client', () => {
     expect(() => new RedisStore({} as never)).toThrow('RedisStore needs a client option')
   })
 
-  it('turns the client\'s connection events into the store\'s connect and disconnect, once each', async () => {
+  it("turns the client's connection events into the store's connect and disconnect, once each", async () => {
     const client = new FakeRedis()
     const store = new RedisStore({ client })
     const events: string[] = []
@@ -219,7 +257,15 @@ describe('RedisStore, with a stand-in client', () => {
     const client = new FakeRedis()
     client.isReady = false
     const store = new RedisStore({ client })
-    const { client: http } = await sessionApp(ours, { store }, { respond: (req, res) => { res.end(typeof req.session) } })
+    const { client: http } = await sessionApp(
+      ours,
+      { store },
+      {
+        respond: (req, res) => {
+          res.end(typeof req.session)
+        }
+      }
+    )
     await new Promise((resolve) => setImmediate(resolve))
     await http.get('/').expect(200, 'undefined')
     client.isReady = true

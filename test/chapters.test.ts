@@ -10,11 +10,21 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { dedent, fenceFor, parseInclusions, parseRegions, repositoryLayout, rewrite, sync, type Region } from '../scripts/chapters.js'
+import {
+  dedent,
+  fenceFor,
+  parseInclusions,
+  parseRegions,
+  repositoryLayout,
+  rewrite,
+  sync,
+  type Region
+} from '../scripts/chapters.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const run = promisify(execFile)
-const chapterDirs = fs.readdirSync(path.join(root, 'chapters'), { withFileTypes: true })
+const chapterDirs = fs
+  .readdirSync(path.join(root, 'chapters'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && /^\d\d-/.test(entry.name))
   .map((entry) => entry.name)
   .sort()
@@ -25,15 +35,31 @@ describe('the region tool', () => {
   })
 
   it('parseRegions finds named regions and leaves the markers out', () => {
-    const { regions, problems } = parseRegions('f.ts', '// #region one\nconst a = 1\n// #endregion one\n\n  // #region two-b\n  b()\n  // #endregion two-b\n', true)
+    const { regions, problems } = parseRegions(
+      'f.ts',
+      '// #region one\nconst a = 1\n// #endregion one\n\n  // #region two-b\n  b()\n  // #endregion two-b\n',
+      true
+    )
     expect(problems).toEqual([])
-    expect(regions.map((r) => [r.name, r.code, r.start, r.end])).toEqual([['one', 'const a = 1', 1, 3], ['two-b', 'b()', 5, 7]])
+    expect(regions.map((r) => [r.name, r.code, r.start, r.end])).toEqual([
+      ['one', 'const a = 1', 1, 3],
+      ['two-b', 'b()', 5, 7]
+    ])
   })
 
   it('parseRegions reports nesting, bad names, duplicates, strays, mismatches and unclosed regions', () => {
     const text = [
-      'stray()', '// #region a', '// #region b', '// #endregion b', '// #endregion a',
-      '// #region Bad_Name', '// #endregion Bad_Name', '// #region a', '// #endregion c', '// #endregion z', '// #region open'
+      'stray()',
+      '// #region a',
+      '// #region b',
+      '// #endregion b',
+      '// #endregion a',
+      '// #region Bad_Name',
+      '// #endregion Bad_Name',
+      '// #region a',
+      '// #endregion c',
+      '// #endregion z',
+      '// #region open'
     ].join('\n')
     const { problems } = parseRegions('f.ts', text, true)
     expect(problems.map((p) => p.replace(/^f\.ts:\d+: /, ''))).toEqual([
@@ -48,7 +74,11 @@ describe('the region tool', () => {
   })
 
   it('parseRegions reports a name used twice in one file', () => {
-    const { problems } = parseRegions('f.ts', '// #region a\nx\n// #endregion a\n// #region a\ny\n// #endregion a\n', true)
+    const { problems } = parseRegions(
+      'f.ts',
+      '// #region a\nx\n// #endregion a\n// #region a\ny\n// #endregion a\n',
+      true
+    )
     expect(problems).toEqual(['f.ts:4: region "a" is defined twice'])
   })
 
@@ -62,7 +92,8 @@ describe('the region tool', () => {
   })
 
   it('parseInclusions finds blocks under source comments and reports comments without a block', () => {
-    const text = 'Intro\n<!-- source: src/a.ts#one -->\n```ts\nold\n```\n\n<!-- source: src/a.ts#two -->\nno fence\n<!-- source:broken -->\n'
+    const text =
+      'Intro\n<!-- source: src/a.ts#one -->\n```ts\nold\n```\n\n<!-- source: src/a.ts#two -->\nno fence\n<!-- source:broken -->\n'
     const { inclusions, problems } = parseInclusions('c.md', text)
     expect(inclusions.map((i) => [i.file, i.name, i.code, i.lang])).toEqual([['src/a.ts', 'one', 'old', 'ts']])
     expect(problems).toEqual([
@@ -72,7 +103,11 @@ describe('the region tool', () => {
   })
 
   it('a region whose code holds a fence of its own gets a longer fence', () => {
-    expect([fenceFor('a()'), fenceFor('/**\n * ```ts\n * x\n * ```\n */'), fenceFor('````')]).toEqual(['```', '````', '`````'])
+    expect([fenceFor('a()'), fenceFor('/**\n * ```ts\n * x\n * ```\n */'), fenceFor('````')]).toEqual([
+      '```',
+      '````',
+      '`````'
+    ])
     const text = '<!-- source: a.ts#x -->\n```ts\nstale\n```\n'
     const { inclusions } = parseInclusions('c.md', text)
     const region: Region = { file: 'a.ts', name: 'x', start: 1, end: 3, code: '/**\n * ```ts\n * x()\n * ```\n */' }
@@ -86,7 +121,9 @@ describe('the region tool', () => {
     const { inclusions } = parseInclusions('c.md', text)
     const region: Region = { file: 'a.ts', name: 'x', start: 1, end: 3, code: 'fresh()\n  more()' }
     const out = rewrite(text, inclusions, (file, name) => (file === 'a.ts' && name === 'x' ? region : undefined))
-    expect(out).toBe('<!-- source: a.ts#x -->\n```ts\nfresh()\n  more()\n```\n<!-- source: a.ts#gone -->\n```ts\nkept\n```\n')
+    expect(out).toBe(
+      '<!-- source: a.ts#x -->\n```ts\nfresh()\n  more()\n```\n<!-- source: a.ts#gone -->\n```ts\nkept\n```\n'
+    )
   })
 })
 
@@ -99,19 +136,31 @@ describe('the chapters and the source', () => {
   })
 
   it('every library file is covered: src/index.ts, src/session/*.ts and src/stores/*.ts', () => {
-    expect(layout.libraryFiles).toEqual(expect.arrayContaining([
-      'src/index.ts', 'src/session/cookie.ts', 'src/session/memory.ts', 'src/session/session.ts', 'src/session/store.ts', 'src/stores/file-store.ts'
-    ]))
+    expect(layout.libraryFiles).toEqual(
+      expect.arrayContaining([
+        'src/index.ts',
+        'src/session/cookie.ts',
+        'src/session/memory.ts',
+        'src/session/session.ts',
+        'src/session/store.ts',
+        'src/stores/file-store.ts'
+      ])
+    )
     for (const file of layout.libraryFiles) {
-      expect(report.regions.some((r) => r.file === file), file).toBe(true)
+      expect(
+        report.regions.some((r) => r.file === file),
+        file
+      ).toBe(true)
     }
   })
 
-  it('within each chapter, the regions of a file appear in the file\'s order', () => {
+  it("within each chapter, the regions of a file appear in the file's order", () => {
     for (const chapter of layout.chapters) {
       const incs = report.inclusions.filter((i) => i.chapter === chapter)
       for (const file of new Set(incs.map((i) => i.file))) {
-        const starts = incs.filter((i) => i.file === file).map((i) => report.regions.find((r) => r.file === file && r.name === i.name)?.start ?? 0)
+        const starts = incs
+          .filter((i) => i.file === file)
+          .map((i) => report.regions.find((r) => r.file === file && r.name === i.name)?.start ?? 0)
         expect(starts, `${chapter}: ${file}`).toEqual([...starts].sort((a, b) => a - b))
       }
     }
@@ -147,27 +196,104 @@ describe.each(chapterDirs)('chapter %s', (dir) => {
 /** The names given to it(…) and it.each(…)(…) in a test file. */
 function testNames(file: string): string[] {
   const source = fs.readFileSync(file, 'utf8')
-  const plain = [...source.matchAll(/\bit\(\s*'((?:[^'\\]|\\.)*)'/g)]
-  const each = [...source.matchAll(/\bit\.each\b[\s\S]*?\)\(\s*'((?:[^'\\]|\\.)*)'/g)]
-  return [...plain, ...each].map((m) => m[1].replace(/\\(.)/g, '$1'))
+  // the formatter writes a name in double quotes when it holds an apostrophe
+  const quoted = `(['"])((?:(?!\\1)[^\\\\]|\\\\.)*)\\1`
+  const plain = [...source.matchAll(new RegExp(`\\bit\\(\\s*${quoted}`, 'g'))]
+  const each = [...source.matchAll(new RegExp(`\\bit\\.each\\b[\\s\\S]*?\\)\\(\\s*${quoted}`, 'g'))]
+  return [...plain, ...each].map((m) => m[2].replace(/\\(.)/g, '$1'))
 }
 
 /** What each chapter's try.ts must print (patterns, in order). */
 const expectedOutput: Record<string, RegExp[]> = {
   '00-why-sessions': [/visit 1\n\s+visit 1\n\s+visit 1/, /visit 1 .*Set-Cookie: sid=/, /visit 2\n\s+visit 3/],
-  '01-requires': [/cookie\.parse +\{"connect\.sid":"s:abc\.def","theme":"dark"\}/, /signature\.unsign +abc \| with the wrong secret: false/, /crypto id +[\w-]{32} \(32 characters/, /parseurl\.original +\/mounted\/inner/, /on-headers +just before the headers went out/],
-  '02-exports': [/-> function \(named "session", 1 parameter\)/, /Store, Cookie, Session, MemoryStore/, /named exports the same\? -> true/, /require\(…\) returns +-> function/, /require\(…\/cookie\.ts\) +-> function/],
-  '03-session-options': [/undefined resave option/, /undefined saveUninitialized option/, /req\.secret; provide secret option/, /genid option must be a function/, /secret option array must contain one or more strings/, /unset option must be "destroy" or "keep"/, /listens for: disconnect, connect/, /store\.generate\(req\) made session [\w-]{32}/],
-  '04-request-flow': [/no cookie: a new session +-> ([\w-]{32}) visit 1/, /the signed cookie sent back +-> [\w-]{32} visit 2/, /signature tampered +-> [\w-]{32} visit 1/, /unsigned +-> [\w-]{32} visit 1/, /the signed cookie again +-> [\w-]{32} visit 3/],
-  '05-response-end': [/resave: true, unchanged +-> no cookie +set\n/, /resave: false, unchanged +-> no cookie +touch\n/, /resave: false, changed +-> Set-Cookie +set\n/, /rolling: true +-> Set-Cookie +touch\n/],
-  '06-store': [/OldStore: instanceof Store true/, /load\("abc"\) -> a Session: id abc, user rasmus, cookie\.expires is a Date\? true/, /NewStore: instanceof Store true/],
-  '07-cookie': [/maxAge +\d{5} \(milliseconds left/, /originalMaxAge +60000/, /connect\.sid=s%3AtYOtmbb58e8lLjIs-GaCJv3YVATHGzS1\.[^;]+; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax/, /verifies with "keyboard cat"\? true/, /verifies with "another cat"\? +false/],
-  '08-session': [/generate +\| req\.session: .* user=undefined \| store: \(empty\)/, /enumerable keys of req\.session: cookie /, /reload\(\) +\| req\.session: .* user=changed elsewhere/, /regenerate\(\) +\| req\.session: .* user=undefined \| store: \(empty\)/, /destroy\(\) +\| req\.session: undefined \| store: \(empty\)/],
-  '09-memory-store': [/stored as a string: \{"cookie":/, /get right away +-> rasmus/, /after 80 ms, still in memory\? true/, /get after expiry +-> undefined \| still in memory\? false/],
-  '11-security': [/without regenerate: .* sees "rasmus"/, /with regenerate: .* sees "anonymous"/, /guessed secret: "anonymous"/, /unsigned: "anonymous"/, /the real cookie: "rasmus"/, /after logout: "anonymous"/],
-  '12-cost': [/new +store: set +Set-Cookie: \d+ bytes/, /modified +store: get \+ set +Set-Cookie/, /read +store: get \+ touch +Set-Cookie: none/, /rolling +store: get \+ touch +Set-Cookie: \d+ bytes/, /Measured by npm run bench on \d{4}-\d\d-\d\d/],
-  '13-scaling-out': [/a MemoryStore each: .* B says "anonymous"/, /one shared store: .* B says "rasmus"/, /express-session issues, ours reads: .* B says "rasmus"/],
-  '10-file-store-and-companion': [/tYOtmbb58e8lLjIs-GaCJv3YVATHGzS1\.json/, /"user": "rasmus"/, /reads user: rasmus/, /refuses an unsafe id: unsafe session id refused/]
+  '01-requires': [
+    /cookie\.parse +\{"connect\.sid":"s:abc\.def","theme":"dark"\}/,
+    /signature\.unsign +abc \| with the wrong secret: false/,
+    /crypto id +[\w-]{32} \(32 characters/,
+    /parseurl\.original +\/mounted\/inner/,
+    /on-headers +just before the headers went out/
+  ],
+  '02-exports': [
+    /-> function \(named "session", 1 parameter\)/,
+    /Store, Cookie, Session, MemoryStore/,
+    /named exports the same\? -> true/,
+    /require\(…\) returns +-> function/,
+    /require\(…\/cookie\.ts\) +-> function/
+  ],
+  '03-session-options': [
+    /undefined resave option/,
+    /undefined saveUninitialized option/,
+    /req\.secret; provide secret option/,
+    /genid option must be a function/,
+    /secret option array must contain one or more strings/,
+    /unset option must be "destroy" or "keep"/,
+    /listens for: disconnect, connect/,
+    /store\.generate\(req\) made session [\w-]{32}/
+  ],
+  '04-request-flow': [
+    /no cookie: a new session +-> ([\w-]{32}) visit 1/,
+    /the signed cookie sent back +-> [\w-]{32} visit 2/,
+    /signature tampered +-> [\w-]{32} visit 1/,
+    /unsigned +-> [\w-]{32} visit 1/,
+    /the signed cookie again +-> [\w-]{32} visit 3/
+  ],
+  '05-response-end': [
+    /resave: true, unchanged +-> no cookie +set\n/,
+    /resave: false, unchanged +-> no cookie +touch\n/,
+    /resave: false, changed +-> Set-Cookie +set\n/,
+    /rolling: true +-> Set-Cookie +touch\n/
+  ],
+  '06-store': [
+    /OldStore: instanceof Store true/,
+    /load\("abc"\) -> a Session: id abc, user rasmus, cookie\.expires is a Date\? true/,
+    /NewStore: instanceof Store true/
+  ],
+  '07-cookie': [
+    /maxAge +\d{5} \(milliseconds left/,
+    /originalMaxAge +60000/,
+    /connect\.sid=s%3AtYOtmbb58e8lLjIs-GaCJv3YVATHGzS1\.[^;]+; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax/,
+    /verifies with "keyboard cat"\? true/,
+    /verifies with "another cat"\? +false/
+  ],
+  '08-session': [
+    /generate +\| req\.session: .* user=undefined \| store: \(empty\)/,
+    /enumerable keys of req\.session: cookie /,
+    /reload\(\) +\| req\.session: .* user=changed elsewhere/,
+    /regenerate\(\) +\| req\.session: .* user=undefined \| store: \(empty\)/,
+    /destroy\(\) +\| req\.session: undefined \| store: \(empty\)/
+  ],
+  '09-memory-store': [
+    /stored as a string: \{"cookie":/,
+    /get right away +-> rasmus/,
+    /after 80 ms, still in memory\? true/,
+    /get after expiry +-> undefined \| still in memory\? false/
+  ],
+  '11-security': [
+    /without regenerate: .* sees "rasmus"/,
+    /with regenerate: .* sees "anonymous"/,
+    /guessed secret: "anonymous"/,
+    /unsigned: "anonymous"/,
+    /the real cookie: "rasmus"/,
+    /after logout: "anonymous"/
+  ],
+  '12-cost': [
+    /new +store: set +Set-Cookie: \d+ bytes/,
+    /modified +store: get \+ set +Set-Cookie/,
+    /read +store: get \+ touch +Set-Cookie: none/,
+    /rolling +store: get \+ touch +Set-Cookie: \d+ bytes/,
+    /Measured by npm run bench on \d{4}-\d\d-\d\d/
+  ],
+  '13-scaling-out': [
+    /a MemoryStore each: .* B says "anonymous"/,
+    /one shared store: .* B says "rasmus"/,
+    /express-session issues, ours reads: .* B says "rasmus"/
+  ],
+  '10-file-store-and-companion': [
+    /tYOtmbb58e8lLjIs-GaCJv3YVATHGzS1\.json/,
+    /"user": "rasmus"/,
+    /reads user: rasmus/,
+    /refuses an unsafe id: unsafe session id refused/
+  ]
 }
 
 describe('every try.ts', () => {
@@ -175,13 +301,20 @@ describe('every try.ts', () => {
     expect(Object.keys(expectedOutput).sort()).toEqual(chapterDirs)
   })
 
-  it.each(chapterDirs)('%s runs and prints what its chapter says', async (dir) => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', `chapters/${dir}/try.ts`], { cwd: root, timeout: 30_000 })
-    let rest = stdout
-    for (const pattern of expectedOutput[dir]) {
-      const match = pattern.exec(rest)
-      expect(match, `${dir} should print ${pattern} (after the earlier lines) in:\n${stdout}`).not.toBeNull()
-      rest = rest.slice((match as RegExpExecArray).index + (match as RegExpExecArray)[0].length)
-    }
-  }, 40_000)
+  it.each(chapterDirs)(
+    '%s runs and prints what its chapter says',
+    async (dir) => {
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', `chapters/${dir}/try.ts`], {
+        cwd: root,
+        timeout: 30_000
+      })
+      let rest = stdout
+      for (const pattern of expectedOutput[dir]) {
+        const match = pattern.exec(rest)
+        expect(match, `${dir} should print ${pattern} (after the earlier lines) in:\n${stdout}`).not.toBeNull()
+        rest = rest.slice((match as RegExpExecArray).index + (match as RegExpExecArray)[0].length)
+      }
+    },
+    40_000
+  )
 })

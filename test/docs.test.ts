@@ -10,29 +10,44 @@ const store = { name: 'Store' } as Reflection
 
 describe('the docs plugin', () => {
   it('names a document after its first level-one heading, without backticks and with a plain separator', () => {
-    const parts: CommentDisplayPart[] = [{ kind: 'text', text: '# 03 · ' }, { kind: 'code', text: '`session(options)`' }, { kind: 'text', text: '\n\n> text' }]
+    const parts: CommentDisplayPart[] = [
+      { kind: 'text', text: '# 03 · ' },
+      { kind: 'code', text: '`session(options)`' },
+      { kind: 'text', text: '\n\n> text' }
+    ]
     expect(headingOf(parts)).toBe('03. session(options)')
     expect(headingOf([{ kind: 'text', text: 'no heading here\n## only a second level' }])).toBeUndefined()
   })
 
   it('turns [`Store`](…/src/….ts) into a link to the Store reflection', () => {
     const parts: CommentDisplayPart[] = [
-      { kind: 'text', text: 'see [' }, { kind: 'code', text: '`Store`' }, { kind: 'text', text: '](' },
-      { kind: 'relative-link', text: '../../src/session/store.ts', target: undefined, targetAnchor: undefined }, { kind: 'text', text: ') for more' }
+      { kind: 'text', text: 'see [' },
+      { kind: 'code', text: '`Store`' },
+      { kind: 'text', text: '](' },
+      { kind: 'relative-link', text: '../../src/session/store.ts', target: undefined, targetAnchor: undefined },
+      { kind: 'text', text: ') for more' }
     ]
     expect(linkSymbols(parts, (name) => (name === 'Store' ? store : undefined))).toEqual([
-      { kind: 'text', text: 'see ' }, { kind: 'inline-tag', tag: '@linkcode', text: 'Store', target: store }, { kind: 'text', text: ' for more' }
+      { kind: 'text', text: 'see ' },
+      { kind: 'inline-tag', tag: '@linkcode', text: 'Store', target: store },
+      { kind: 'text', text: ' for more' }
     ])
   })
 
   it('leaves links to unknown symbols, and links to files outside src/, as they are', () => {
     const unknown: CommentDisplayPart[] = [
-      { kind: 'text', text: '[' }, { kind: 'code', text: '`Nothing`' }, { kind: 'text', text: '](' },
-      { kind: 'relative-link', text: '../../src/index.ts', target: undefined, targetAnchor: undefined }, { kind: 'text', text: ')' }
+      { kind: 'text', text: '[' },
+      { kind: 'code', text: '`Nothing`' },
+      { kind: 'text', text: '](' },
+      { kind: 'relative-link', text: '../../src/index.ts', target: undefined, targetAnchor: undefined },
+      { kind: 'text', text: ')' }
     ]
     const outside: CommentDisplayPart[] = [
-      { kind: 'text', text: '[' }, { kind: 'code', text: '`Store`' }, { kind: 'text', text: '](' },
-      { kind: 'relative-link', text: '../../test/06-store.test.ts', target: undefined, targetAnchor: undefined }, { kind: 'text', text: ')' }
+      { kind: 'text', text: '[' },
+      { kind: 'code', text: '`Store`' },
+      { kind: 'text', text: '](' },
+      { kind: 'relative-link', text: '../../test/06-store.test.ts', target: undefined, targetAnchor: undefined },
+      { kind: 'text', text: ')' }
     ]
     const find = (name: string) => (name === 'Store' ? store : undefined)
     expect(linkSymbols(unknown, find)).toEqual(unknown)

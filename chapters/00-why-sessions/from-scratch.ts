@@ -3,7 +3,9 @@ import crypto from 'node:crypto'
 import http from 'node:http'
 
 /** What the server remembers about one visitor. */
-interface Visit { count: number }
+interface Visit {
+  count: number
+}
 
 /** A session in thirty lines: a cookie that carries an id, a Map that keeps the rest. */
 export function createServer(): http.Server {

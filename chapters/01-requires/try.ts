@@ -8,12 +8,23 @@ import depd from 'depd'
 import onHeaders from 'on-headers'
 import parseUrl from 'parseurl'
 
-console.log('cookie.parse      ', JSON.stringify(cookie.parse('connect.sid=s%3Aabc.def; theme=dark; connect.sid=second')))
-console.log('cookie.serialize  ', cookie.serialize('connect.sid', 's:abc.def', { path: '/', httpOnly: true, sameSite: 'lax' }))
+console.log(
+  'cookie.parse      ',
+  JSON.stringify(cookie.parse('connect.sid=s%3Aabc.def; theme=dark; connect.sid=second'))
+)
+console.log(
+  'cookie.serialize  ',
+  cookie.serialize('connect.sid', 's:abc.def', { path: '/', httpOnly: true, sameSite: 'lax' })
+)
 
 const signed = signature.sign('abc', 'keyboard cat')
 console.log('signature.sign    ', signed)
-console.log('signature.unsign  ', signature.unsign(signed, 'keyboard cat'), '| with the wrong secret:', signature.unsign(signed, 'other'))
+console.log(
+  'signature.unsign  ',
+  signature.unsign(signed, 'keyboard cat'),
+  '| with the wrong secret:',
+  signature.unsign(signed, 'other')
+)
 
 const id = crypto.randomBytes(24).toString('base64url')
 console.log('crypto id         ', id, `(${id.length} characters from 24 random bytes)`)
@@ -27,7 +38,9 @@ process.on('deprecation', (err: Error) => console.log('depd              ', err.
 deprecate('this option is going away')
 
 const server = http.createServer((_req, res) => {
-  onHeaders(res, () => { res.setHeader('X-Added-Last', 'just before the headers went out') })
+  onHeaders(res, () => {
+    res.setHeader('X-Added-Last', 'just before the headers went out')
+  })
   res.end('ok')
 })
 server.listen(0, '127.0.0.1', async () => {

@@ -10,8 +10,14 @@ async function scenario(label: string, options: SessionOptions, modify: boolean)
   const calls: string[] = []
   const set = store.set.bind(store)
   const touch = store.touch.bind(store)
-  store.set = (sid, sess, cb) => { calls.push('set'); set(sid, sess, cb) }
-  store.touch = (sid, sess, cb) => { calls.push('touch'); touch(sid, sess, cb) }
+  store.set = (sid, sess, cb) => {
+    calls.push('set')
+    set(sid, sess, cb)
+  }
+  store.touch = (sid, sess, cb) => {
+    calls.push('touch')
+    touch(sid, sess, cb)
+  }
   const app = express()
   app.use(session({ store, secret: 's', cookie: { maxAge: 60_000 }, ...options }))
   app.get('/', (req, res) => {
@@ -35,4 +41,8 @@ console.log('Second request of a known session:')
 await scenario('resave: true, unchanged', { resave: true, saveUninitialized: false }, false)
 await scenario('resave: false, unchanged', { resave: false, saveUninitialized: false }, false)
 await scenario('resave: false, changed', { resave: false, saveUninitialized: false }, true)
-await scenario('resave: false, unchanged, rolling: true', { resave: false, saveUninitialized: false, rolling: true }, false)
+await scenario(
+  'resave: false, unchanged, rolling: true',
+  { resave: false, saveUninitialized: false, rolling: true },
+  false
+)

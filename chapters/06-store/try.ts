@@ -27,20 +27,37 @@ OldStore.prototype.destroy = function (this: { data: Map<string, string> }, sid:
 /** The new way: class extends Store. */
 class NewStore extends Store {
   data = new Map<string, string>()
-  override get(sid: string, cb: Callback) { const json = this.data.get(sid); setImmediate(cb, null, json ? JSON.parse(json) : null) }
-  override set(sid: string, sess: SessionData, cb?: Callback) { this.data.set(sid, JSON.stringify(sess)); if (cb) setImmediate(cb) }
-  override destroy(sid: string, cb?: Callback) { this.data.delete(sid); if (cb) setImmediate(cb) }
+  override get(sid: string, cb: Callback) {
+    const json = this.data.get(sid)
+    setImmediate(cb, null, json ? JSON.parse(json) : null)
+  }
+  override set(sid: string, sess: SessionData, cb?: Callback) {
+    this.data.set(sid, JSON.stringify(sess))
+    if (cb) setImmediate(cb)
+  }
+  override destroy(sid: string, cb?: Callback) {
+    this.data.delete(sid)
+    if (cb) setImmediate(cb)
+  }
 }
 
-for (const [label, store] of [['OldStore', new (OldStore as unknown as new () => Store)()], ['NewStore', new NewStore()]] as const) {
+for (const [label, store] of [
+  ['OldStore', new (OldStore as unknown as new () => Store)()],
+  ['NewStore', new NewStore()]
+] as const) {
   console.log(`${label}: instanceof Store ${store instanceof Store}, an EventEmitter with .on ${typeof store.on}`)
   const expires = new Date(Date.now() + 60_000)
-  store.set('abc', { cookie: { originalMaxAge: 60_000, expires, path: '/', httpOnly: true }, user: 'rasmus' } as unknown as SessionData)
+  store.set('abc', {
+    cookie: { originalMaxAge: 60_000, expires, path: '/', httpOnly: true },
+    user: 'rasmus'
+  } as unknown as SessionData)
   await new Promise<void>((resolve) => {
     store.load('abc', (err, sess) => {
       if (err) throw err
       const loaded = sess as NonNullable<typeof sess> & { user: string }
-      console.log(`  load("abc") -> a ${loaded.constructor.name}: id ${loaded.id}, user ${loaded.user}, cookie.expires is a Date? ${loaded.cookie.expires instanceof Date}`)
+      console.log(
+        `  load("abc") -> a ${loaded.constructor.name}: id ${loaded.id}, user ${loaded.user}, cookie.expires is a Date? ${loaded.cookie.expires instanceof Date}`
+      )
       resolve()
     })
   })

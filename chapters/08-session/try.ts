@@ -10,11 +10,23 @@ const req = new http.IncomingMessage(null as never) as SessionRequest
 req.sessionStore = store
 store.generate(req)
 const sess = () => req.session as NonNullable<SessionRequest['session']> & { user?: string }
-const stored = () => Object.keys(store.sessions).map((id) => `${id.slice(0, 8)}…: ${store.sessions[id].length} bytes`).join(', ') || '(empty)'
-const step = (label: string) => new Promise<void>((resolve) => setImmediate(() => {
-  console.log(label.padEnd(38), '| req.session:', req.session ? `${req.sessionID?.slice(0, 8)}… user=${sess().user}` : 'undefined', '| store:', stored())
-  resolve()
-}))
+const stored = () =>
+  Object.keys(store.sessions)
+    .map((id) => `${id.slice(0, 8)}…: ${store.sessions[id].length} bytes`)
+    .join(', ') || '(empty)'
+const step = (label: string) =>
+  new Promise<void>((resolve) =>
+    setImmediate(() => {
+      console.log(
+        label.padEnd(38),
+        '| req.session:',
+        req.session ? `${req.sessionID?.slice(0, 8)}… user=${sess().user}` : 'undefined',
+        '| store:',
+        stored()
+      )
+      resolve()
+    })
+  )
 
 await step('generate')
 console.log('enumerable keys of req.session:', Object.keys(sess()).join(', '), '(id, req and the methods are hidden)')

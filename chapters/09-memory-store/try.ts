@@ -3,7 +3,10 @@
 import { MemoryStore, type SessionData } from '../../src/index.js'
 
 const store = new MemoryStore()
-const soon = { cookie: { originalMaxAge: 50, expires: new Date(Date.now() + 50), path: '/', httpOnly: true }, user: 'rasmus' } as unknown as SessionData & { user: string }
+const soon = {
+  cookie: { originalMaxAge: 50, expires: new Date(Date.now() + 50), path: '/', httpOnly: true },
+  user: 'rasmus'
+} as unknown as SessionData & { user: string }
 store.set('short-lived', soon)
 soon.user = 'changed after set'
 console.log('stored as a string:', store.sessions['short-lived'])

@@ -8,7 +8,10 @@ import { FileStore } from '../../src/stores/file-store.js'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chapter-10-'))
 const store = new FileStore({ dir, reapInterval: 0 })
-const data = { cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000), httpOnly: true, path: '/' }, user: 'rasmus' } as unknown as SessionData
+const data = {
+  cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000), httpOnly: true, path: '/' },
+  user: 'rasmus'
+} as unknown as SessionData
 
 store.set('tYOtmbb58e8lLjIs-GaCJv3YVATHGzS1', data, (err) => {
   if (err) throw err

@@ -12,8 +12,13 @@ const upstream = createRequire(import.meta.url)('express-session') as typeof ses
 async function instance(store: Store, use: typeof session = session) {
   const app = express()
   app.use(use({ store, secret: 'one secret for every instance', resave: false, saveUninitialized: false }))
-  app.post('/login', (req, res) => { (req.session as unknown as { user: string }).user = 'rasmus'; res.end('ok') })
-  app.get('/', (req, res) => { res.end((req.session as unknown as { user?: string }).user ?? 'anonymous') })
+  app.post('/login', (req, res) => {
+    ;(req.session as unknown as { user: string }).user = 'rasmus'
+    res.end('ok')
+  })
+  app.get('/', (req, res) => {
+    res.end((req.session as unknown as { user?: string }).user ?? 'anonymous')
+  })
   const server = app.listen(0, '127.0.0.1')
   await new Promise((resolve) => server.once('listening', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -28,15 +33,24 @@ async function loginOnAskOther(a: { url: string }, b: { url: string }): Promise<
 }
 
 const separate = [await instance(new MemoryStore()), await instance(new MemoryStore())]
-console.log('two instances, a MemoryStore each:      logged in on A, B says', JSON.stringify(await loginOnAskOther(separate[0], separate[1])))
+console.log(
+  'two instances, a MemoryStore each:      logged in on A, B says',
+  JSON.stringify(await loginOnAskOther(separate[0], separate[1]))
+)
 
 const shared = new MemoryStore()
 const together = [await instance(shared), await instance(shared)]
-console.log('two instances, one shared store:         logged in on A, B says', JSON.stringify(await loginOnAskOther(together[0], together[1])))
+console.log(
+  'two instances, one shared store:         logged in on A, B says',
+  JSON.stringify(await loginOnAskOther(together[0], together[1]))
+)
 
 const mixed = new MemoryStore()
 const original = await instance(mixed, upstream)
 const reimplemented = await instance(mixed, session)
-console.log('express-session issues, ours reads:      logged in on A, B says', JSON.stringify(await loginOnAskOther(original, reimplemented)))
+console.log(
+  'express-session issues, ours reads:      logged in on A, B says',
+  JSON.stringify(await loginOnAskOther(original, reimplemented))
+)
 
 for (const i of [...separate, ...together, original, reimplemented]) i.close()

@@ -32,9 +32,13 @@ export function chartSvg(rows: ChartRow[], labels: Record<'bare' | 'upstream' | 
   const groupWidth = (width - left - 20) / rows.length
   const bar = groupWidth / 4
   const parts: string[] = []
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`)
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`
+  )
   parts.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`)
-  parts.push(`<text x="${left}" y="24" font-size="15" font-weight="600">Requests per second (median of interleaved rounds; higher is better)</text>`)
+  parts.push(
+    `<text x="${left}" y="24" font-size="15" font-weight="600">Requests per second (median of interleaved rounds; higher is better)</text>`
+  )
   const ticks = 5
   for (let i = 0; i <= ticks; i++) {
     const value = Math.round((max * 1.1 * i) / ticks)
@@ -47,12 +51,20 @@ export function chartSvg(rows: ChartRow[], labels: Record<'bare' | 'upstream' | 
     variants.forEach((v, i) => {
       const h = row[v].rps * scale
       const x = x0 + i * bar
-      parts.push(`<rect x="${x.toFixed(1)}" y="${(bottom - h).toFixed(1)}" width="${(bar - 4).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[v]}"><title>${esc(labels[v])}: ${row[v].rps} req/s</title></rect>`)
-      parts.push(`<text x="${(x + (bar - 4) / 2).toFixed(1)}" y="${(bottom - h - 4).toFixed(1)}" text-anchor="middle" font-size="10" fill="#333">${row[v].rps}</text>`)
+      parts.push(
+        `<rect x="${x.toFixed(1)}" y="${(bottom - h).toFixed(1)}" width="${(bar - 4).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[v]}"><title>${esc(labels[v])}: ${row[v].rps} req/s</title></rect>`
+      )
+      parts.push(
+        `<text x="${(x + (bar - 4) / 2).toFixed(1)}" y="${(bottom - h - 4).toFixed(1)}" text-anchor="middle" font-size="10" fill="#333">${row[v].rps}</text>`
+      )
     })
     const cx = x0 + 1.5 * bar
-    parts.push(`<text x="${cx.toFixed(1)}" y="${bottom + 18}" text-anchor="middle" font-weight="600">${esc(row.scenario)}</text>`)
-    parts.push(`<text x="${cx.toFixed(1)}" y="${bottom + 34}" text-anchor="middle" fill="#555">ours ÷ express-session: ${row.ratio.toFixed(3)}</text>`)
+    parts.push(
+      `<text x="${cx.toFixed(1)}" y="${bottom + 18}" text-anchor="middle" font-weight="600">${esc(row.scenario)}</text>`
+    )
+    parts.push(
+      `<text x="${cx.toFixed(1)}" y="${bottom + 34}" text-anchor="middle" fill="#555">ours ÷ express-session: ${row.ratio.toFixed(3)}</text>`
+    )
   })
   variants.forEach((v, i) => {
     const x = left + i * 200

@@ -59,16 +59,38 @@ export async function microBenchmarks(): Promise<MicroResult[]> {
 
   const bench = new Bench({ time: 250, warmupTime: 50 })
   bench
-    .add('parse the Cookie header (cookie.parse)', () => { cookie.parse(header) })
-    .add('check the signature (cookie-signature unsign)', () => { signature.unsign(signed, secret) })
-    .add('MemoryStore.get (JSON.parse, deferred callback)', () => new Promise<void>((resolve) => store.get(id, () => resolve())))
-    .add('hash the session: replacer + createHash (express-session)', () => { hashWithReplacer(data) })
-    .add('hash the session: copy + crypto.hash (ours)', () => { hashWithCopy(data) })
-    .add('make a new id: uid-safe (express-session)', () => { uidSafe.sync(24) })
-    .add('make a new id: pooled randomFillSync (ours)', () => { pooledId() })
-    .add('sign the id (cookie-signature sign)', () => { signature.sign(id, secret) })
-    .add('write Set-Cookie (Cookie.serialize)', () => { data.cookie.serialize('connect.sid', 's:' + signed) })
-    .add('MemoryStore.set (JSON.stringify, deferred callback)', () => new Promise<void>((resolve) => store.set(id, data as unknown as SessionData, () => resolve())))
+    .add('parse the Cookie header (cookie.parse)', () => {
+      cookie.parse(header)
+    })
+    .add('check the signature (cookie-signature unsign)', () => {
+      signature.unsign(signed, secret)
+    })
+    .add(
+      'MemoryStore.get (JSON.parse, deferred callback)',
+      () => new Promise<void>((resolve) => store.get(id, () => resolve()))
+    )
+    .add('hash the session: replacer + createHash (express-session)', () => {
+      hashWithReplacer(data)
+    })
+    .add('hash the session: copy + crypto.hash (ours)', () => {
+      hashWithCopy(data)
+    })
+    .add('make a new id: uid-safe (express-session)', () => {
+      uidSafe.sync(24)
+    })
+    .add('make a new id: pooled randomFillSync (ours)', () => {
+      pooledId()
+    })
+    .add('sign the id (cookie-signature sign)', () => {
+      signature.sign(id, secret)
+    })
+    .add('write Set-Cookie (Cookie.serialize)', () => {
+      data.cookie.serialize('connect.sid', 's:' + signed)
+    })
+    .add(
+      'MemoryStore.set (JSON.stringify, deferred callback)',
+      () => new Promise<void>((resolve) => store.set(id, data as unknown as SessionData, () => resolve()))
+    )
   await bench.run()
   return bench.tasks.map((task) => {
     const result = task.result as unknown as { throughput?: { mean: number }; latency?: { mean: number } }

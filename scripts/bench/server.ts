@@ -41,13 +41,26 @@ function hit(scenario: string): RequestHandler {
 
 /** Build the app for one variant. */
 export function benchApp(variant: Variant): express.Express {
-  const session = variant === 'ours' ? ours : variant === 'upstream' ? createRequire(import.meta.url)('express-session') as typeof ours : undefined
+  const session =
+    variant === 'ours'
+      ? ours
+      : variant === 'upstream'
+        ? (createRequire(import.meta.url)('express-session') as typeof ours)
+        : undefined
   const app = express()
   app.disable('x-powered-by')
   app.disable('etag')
   for (const [scenario, options] of Object.entries(SCENARIOS)) {
     const router = express.Router()
-    if (session) router.use(session({ secret: 'benchmark secret', store: new session.MemoryStore(), cookie: { maxAge: 3_600_000 }, ...options }))
+    if (session)
+      router.use(
+        session({
+          secret: 'benchmark secret',
+          store: new session.MemoryStore(),
+          cookie: { maxAge: 3_600_000 },
+          ...options
+        })
+      )
     router.get('/setup', (req, res) => {
       const sess = (req as { session?: Counter }).session
       if (sess) sess.views = 0

@@ -8,7 +8,9 @@ export interface TableReport {
   date: string
   machine: { cpus: number; cpu: string; memoryGiB: number; node: string }
   settings: { rounds: number; seconds: number; connections: number }
-  results: Array<{ scenario: string; ratio: number } & Record<'bare' | 'upstream' | 'ours', { rps: number; p99: number }>>
+  results: Array<
+    { scenario: string; ratio: number } & Record<'bare' | 'upstream' | 'ours', { rps: number; p99: number }>
+  >
 }
 
 export const TABLE_START = '<!-- bench:table -->'
@@ -32,7 +34,9 @@ export function resultsTable(report: TableReport): string {
   ]
   for (const r of report.results) {
     const cell = (v: 'bare' | 'upstream' | 'ours') => `${r[v].rps} req/s (${r[v].p99} ms)`
-    lines.push(`| ${r.scenario}: ${DESCRIPTION[r.scenario] ?? r.scenario} | ${cell('bare')} | ${cell('upstream')} | ${cell('ours')} | **${r.ratio.toFixed(3)}** |`)
+    lines.push(
+      `| ${r.scenario}: ${DESCRIPTION[r.scenario] ?? r.scenario} | ${cell('bare')} | ${cell('upstream')} | ${cell('ours')} | **${r.ratio.toFixed(3)}** |`
+    )
   }
   return lines.join('\n')
 }

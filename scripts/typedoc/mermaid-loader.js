@@ -1,6 +1,6 @@
 // The docs site's customJs: draws ```mermaid blocks with the copy of Mermaid
 // that the site ships in assets/ (see scripts/typedoc/plugin.ts).
-(function () {
+;(function () {
   var blocks = document.querySelectorAll('pre > code.mermaid')
   if (blocks.length === 0) return
   var here = document.currentScript && document.currentScript.src
@@ -15,7 +15,8 @@
       code.parentElement.replaceWith(holder)
       nodes.push(holder)
     })
-    var dark = document.documentElement.dataset.theme === 'dark' ||
+    var dark =
+      document.documentElement.dataset.theme === 'dark' ||
       (document.documentElement.dataset.theme !== 'light' && matchMedia('(prefers-color-scheme: dark)').matches)
     window.mermaid.initialize({ startOnLoad: false, theme: dark ? 'dark' : 'default', securityLevel: 'strict' })
     window.mermaid.run({ nodes: nodes }).then(function () {

@@ -41,18 +41,26 @@ export function headingOf(content: CommentDisplayPart[]): string | undefined {
  * Turn `[`Name`](path/to/src/file.ts)` into a link to the reflection called
  * `Name` (a trailing `()` is allowed), wherever such a reflection exists.
  */
-export function linkSymbols(content: CommentDisplayPart[], find: (name: string) => Reflection | undefined): CommentDisplayPart[] {
+export function linkSymbols(
+  content: CommentDisplayPart[],
+  find: (name: string) => Reflection | undefined
+): CommentDisplayPart[] {
   const out: CommentDisplayPart[] = []
   for (let i = 0; i < content.length; i++) {
     const [open, code, middle, link, close] = content.slice(i, i + 5)
     const name = code?.kind === 'code' ? /^`([\w.]+)(?:\(\))?`$/.exec(code.text)?.[1] : undefined
     const target = name !== undefined ? find(name) : undefined
     if (
-      open?.kind === 'text' && open.text.endsWith('[') &&
-      middle?.kind === 'text' && middle.text === '](' &&
-      link?.kind === 'relative-link' && /(^|\/)src\/.+\.ts$/.test(link.text) &&
-      close?.kind === 'text' && close.text.startsWith(')') &&
-      target !== undefined && name !== undefined
+      open?.kind === 'text' &&
+      open.text.endsWith('[') &&
+      middle?.kind === 'text' &&
+      middle.text === '](' &&
+      link?.kind === 'relative-link' &&
+      /(^|\/)src\/.+\.ts$/.test(link.text) &&
+      close?.kind === 'text' &&
+      close.text.startsWith(')') &&
+      target !== undefined &&
+      name !== undefined
     ) {
       out.push({ kind: 'text', text: open.text.slice(0, -1) })
       out.push({ kind: 'inline-tag', tag: '@linkcode', text: code.text.slice(1, -1), target })

@@ -35,7 +35,7 @@ export const COOKIE_NAME = 'connect.sid'
 
 /** The session as every page shows it. */
 function panelOf(req: Request): SessionPanel {
-  const sess = req.session as (typeof req.session) | undefined
+  const sess = req.session as typeof req.session | undefined
   return {
     id: sess ? req.sessionID : undefined,
     user: sess?.user,
@@ -70,32 +70,51 @@ export function createApp(options: DemoOptions): express.Express {
   app.disable('x-powered-by')
   app.use(express.urlencoded({ extended: false }))
   // #region demo-session
-  app.use(session({
-    name: COOKIE_NAME,
-    store,
-    secret,
-    resave: false,
-    saveUninitialized: false,
-    cookie: { maxAge: 24 * 60 * 60 * 1000, sameSite: 'lax', httpOnly: true },
-    ...options.session
-  }))
+  app.use(
+    session({
+      name: COOKIE_NAME,
+      store,
+      secret,
+      resave: false,
+      saveUninitialized: false,
+      cookie: { maxAge: 24 * 60 * 60 * 1000, sameSite: 'lax', httpOnly: true },
+      ...options.session
+    })
+  )
   // #endregion demo-session
 
   // while the store is away the middleware attaches no session: say so, and go on
   app.use((req, res, next) => {
     if (req.session || req.method === 'GET') return next()
-    res.status(503).type('text').send('Sessions are unavailable right now (the session store is not reachable). Try again shortly.\n')
+    res
+      .status(503)
+      .type('text')
+      .send('Sessions are unavailable right now (the session store is not reachable). Try again shortly.\n')
   })
 
   app.get('/', (req, res) => {
     if (!req.session) {
-      res.type('html').send(page('Home', '<p id="no-session">The session store is not reachable right now, so this visit is not counted and nobody is logged in.</p>', panelOf(req)))
+      res
+        .type('html')
+        .send(
+          page(
+            'Home',
+            '<p id="no-session">The session store is not reachable right now, so this visit is not counted and nobody is logged in.</p>',
+            panelOf(req)
+          )
+        )
       return
     }
     req.session.views = (req.session.views ?? 0) + 1
-    res.type('html').send(page('Home', `
+    res.type('html').send(
+      page(
+        'Home',
+        `
 <p>You have visited this page <strong id="views">${req.session.views}</strong> time${req.session.views === 1 ? '' : 's'} in this session.</p>
-<p>Reload to count again; <a href="/inspect">inspect</a> the cookie; <a href="/login">log in</a> as <code>rasmus</code> / <code>default</code>.</p>`, panelOf(req)))
+<p>Reload to count again; <a href="/inspect">inspect</a> the cookie; <a href="/login">log in</a> as <code>rasmus</code> / <code>default</code>.</p>`,
+        panelOf(req)
+      )
+    )
   })
 
   app.get('/login', (req, res) => {
@@ -105,9 +124,17 @@ export function createApp(options: DemoOptions): express.Express {
   // #region demo-login
   app.post('/login', (req, res, next) => {
     const { username, password } = (req.body ?? {}) as { username?: unknown; password?: unknown }
-    if (typeof username !== 'string' || typeof password !== 'string' || USERS[username] === undefined || USERS[username] !== password) {
+    if (
+      typeof username !== 'string' ||
+      typeof password !== 'string' ||
+      USERS[username] === undefined ||
+      USERS[username] !== password
+    ) {
       const typed = typeof username === 'string' ? username : ''
-      res.status(401).type('html').send(loginPage(req, 'Unknown user or wrong password.', typed))
+      res
+        .status(401)
+        .type('html')
+        .send(loginPage(req, 'Unknown user or wrong password.', typed))
       return
     }
     // a new id at the moment of login: an id an attacker planted before it is now worthless
@@ -146,21 +173,36 @@ export function createApp(options: DemoOptions): express.Express {
       if (err) return next(err)
       if (req.path.endsWith('.json')) return void res.json(all)
       const count = Object.keys(all ?? {}).length
-      res.type('html').send(page('Store', `<p>The store holds <strong id="count">${count}</strong> session${count === 1 ? '' : 's'}.</p>${jsonBlock(all)}`, panelOf(req)))
+      res
+        .type('html')
+        .send(
+          page(
+            'Store',
+            `<p>The store holds <strong id="count">${count}</strong> session${count === 1 ? '' : 's'}.</p>${jsonBlock(all)}`,
+            panelOf(req)
+          )
+        )
     })
   })
 
   app.use((req, res) => {
-    res.status(404).type('html').send(page('Not found', `<p>There is no page at <code>${escapeHtml(req.path)}</code>.</p>`, panelOf(req)))
+    res
+      .status(404)
+      .type('html')
+      .send(page('Not found', `<p>There is no page at <code>${escapeHtml(req.path)}</code>.</p>`, panelOf(req)))
   })
 
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err)
     const status = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : 500
-    const message = status >= 500
-      ? 'Something went wrong with the session store. The request could not be completed.'
-      : 'The request could not be understood.'
-    res.status(status).type('text').send(message + '\n')
+    const message =
+      status >= 500
+        ? 'Something went wrong with the session store. The request could not be completed.'
+        : 'The request could not be understood.'
+    res
+      .status(status)
+      .type('text')
+      .send(message + '\n')
   })
 
   return app
@@ -169,22 +211,37 @@ export function createApp(options: DemoOptions): express.Express {
 /** The login form, with an error and the name typed if the last try failed. */
 function loginPage(req: Request, error: string, username: string): string {
   const message = error ? `<p class="error" id="error">${escapeHtml(error)}</p>` : ''
-  return page('Log in', `${message}
+  return page(
+    'Log in',
+    `${message}
 <form method="post" action="/login">
   <p><label>Username <input name="username" id="username" autocomplete="username" value="${escapeHtml(username)}"></label></p>
   <p><label>Password <input name="password" id="password" type="password" autocomplete="current-password"></label></p>
   <p><button type="submit" id="submit">Log in</button></p>
 </form>
-<p>The only account is <code>rasmus</code> with password <code>default</code>.</p>`, panelOf(req))
+<p>The only account is <code>rasmus</code> with password <code>default</code>.</p>`,
+    panelOf(req)
+  )
 }
 
 /** Take the request's session cookie apart and look the session up. */
-function inspect(req: Request, secret: string, store: Store, callback: (err: unknown, inspection?: Inspection) => void): void {
+function inspect(
+  req: Request,
+  secret: string,
+  store: Store,
+  callback: (err: unknown, inspection?: Inspection) => void
+): void {
   const header = req.headers.cookie ?? null
-  const value = header ? cookie.parse(header)[COOKIE_NAME] ?? null : null
+  const value = header ? (cookie.parse(header)[COOKIE_NAME] ?? null) : null
   const parts = value ? splitSigned(value) : null
   const verifies = value !== null && parts !== null && signature.unsign(value.slice(2), secret) === parts.id
-  const base = { cookieHeader: header, cookieValue: value, parts, signatureVerifies: verifies, sessionId: req.sessionID }
+  const base = {
+    cookieHeader: header,
+    cookieValue: value,
+    parts,
+    signatureVerifies: verifies,
+    sessionId: req.sessionID
+  }
   const cookieData = req.session ? req.session.cookie.data : null
   if (!verifies || !parts) return callback(null, { ...base, stored: null, cookie: cookieData })
   store.get(parts.id, (err, stored) => {
@@ -197,7 +254,9 @@ function inspect(req: Request, secret: string, store: Store, callback: (err: unk
 function inspectHtml(i: Inspection): string {
   const row = (label: string, value: string) => `<tr><th>${label}</th><td>${value}</td></tr>`
   const parts = i.parts
-    ? row('prefix', `<code>${escapeHtml(i.parts.prefix)}</code> (signed)`) + row('id', `<code id="part-id">${escapeHtml(i.parts.id)}</code>`) + row('signature', `<code>${escapeHtml(i.parts.signature)}</code>`)
+    ? row('prefix', `<code>${escapeHtml(i.parts.prefix)}</code> (signed)`) +
+      row('id', `<code id="part-id">${escapeHtml(i.parts.id)}</code>`) +
+      row('signature', `<code>${escapeHtml(i.parts.signature)}</code>`)
     : row('parts', 'no signed session cookie was sent')
   return `
 <p>This is what your browser sent, and what the server made of it.</p>

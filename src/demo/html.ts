@@ -41,7 +41,9 @@ export function page(title: string, body: string, panel: SessionPanel): string {
   const who = panel.user
     ? `logged in as <strong id="user">${escapeHtml(panel.user)}</strong>`
     : '<span id="user">not logged in</span>'
-  const logout = panel.user ? '<form method="post" action="/logout"><button type="submit" id="logout">Log out</button></form>' : ''
+  const logout = panel.user
+    ? '<form method="post" action="/logout"><button type="submit" id="logout">Log out</button></form>'
+    : ''
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>${escapeHtml(title)} · express-session, annotated</title><style>${style}</style></head>

@@ -19,25 +19,40 @@ const DEV_SECRET = 'express-session-annotated dev secret: set SESSION_SECRET'
 function storeFromEnv(): { store: Store; description: string; close: () => Promise<void> } {
   const kind = process.env.SESSION_STORE ?? 'file'
   const nothing = async () => {}
-  if (kind === 'memory') return { store: new MemoryStore(), description: 'MemoryStore (sessions vanish on restart)', close: nothing }
+  if (kind === 'memory')
+    return { store: new MemoryStore(), description: 'MemoryStore (sessions vanish on restart)', close: nothing }
   if (kind === 'redis') {
     const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
     // keep retrying while Redis is away; the store tells the middleware meanwhile
-    const client = createClient({ url, socket: { reconnectStrategy: (retries) => Math.min(100 * (retries + 1), 2000) } })
+    const client = createClient({
+      url,
+      socket: { reconnectStrategy: (retries) => Math.min(100 * (retries + 1), 2000) }
+    })
     const store = new RedisStore({ client })
     client.connect().catch((err: Error) => console.error(`Redis at ${url}: ${err.message}`))
-    return { store, description: `RedisStore at ${url}`, close: async () => { if (client.isOpen) await client.close() } }
+    return {
+      store,
+      description: `RedisStore at ${url}`,
+      close: async () => {
+        if (client.isOpen) await client.close()
+      }
+    }
   }
   if (kind !== 'file') throw new Error(`SESSION_STORE must be "file", "memory" or "redis", not ${JSON.stringify(kind)}`)
   const dir = process.env.SESSIONS_DIR ?? '.sessions'
-  return { store: new FileStore({ dir }), description: `FileStore in ${dir}/ (one JSON file per session)`, close: nothing }
+  return {
+    store: new FileStore({ dir }),
+    description: `FileStore in ${dir}/ (one JSON file per session)`,
+    close: nothing
+  }
 }
 
 /** The port from PORT, refusing anything that is not one. */
 function portFromEnv(): number {
   const raw = process.env.PORT ?? '3000'
   const port = Number(raw)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${JSON.stringify(raw)}`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number, not ${JSON.stringify(raw)}`)
   return port
 }
 
@@ -47,7 +62,9 @@ try {
   const { store, description, close } = storeFromEnv()
   const secret = process.env.SESSION_SECRET || DEV_SECRET
   if (!process.env.SESSION_SECRET) {
-    console.log('Notice: SESSION_SECRET is not set, so a development secret signs the cookies. Never do that in production.')
+    console.log(
+      'Notice: SESSION_SECRET is not set, so a development secret signs the cookies. Never do that in production.'
+    )
   }
   const server = createApp({ store, secret }).listen(port, host, () => {
     const { port: actual } = server.address() as AddressInfo
@@ -60,7 +77,9 @@ try {
     process.exit(1)
   })
   const stop = () => {
-    server.close(() => { close().finally(() => process.exit(0)) })
+    server.close(() => {
+      close().finally(() => process.exit(0))
+    })
     server.closeIdleConnections()
     // a browser may hold a keep-alive connection open; do not wait on it for long
     setTimeout(() => server.closeAllConnections(), 1000).unref()

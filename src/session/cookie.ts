@@ -157,9 +157,9 @@ Cookie.prototype = {
   get expires(): Date | null | undefined {
     return this._expires
   },
-// #endregion prototype-expires
+  // #endregion prototype-expires
 
-// #region prototype-max-age
+  // #region prototype-max-age
   set maxAge(ms: number | Date | null | undefined) {
     if (ms && typeof ms !== 'number' && !(ms instanceof Date)) {
       throw new TypeError('maxAge must be a number or Date')
@@ -169,19 +169,15 @@ Cookie.prototype = {
       deprecate('maxAge as Date; pass number of milliseconds instead')
     }
 
-    this.expires = typeof ms === 'number'
-      ? new Date(Date.now() + ms)
-      : ms
+    this.expires = typeof ms === 'number' ? new Date(Date.now() + ms) : ms
   },
 
   get maxAge(): number | null | undefined {
-    return this.expires instanceof Date
-      ? this.expires.valueOf() - Date.now()
-      : this.expires as null | undefined
+    return this.expires instanceof Date ? this.expires.valueOf() - Date.now() : (this.expires as null | undefined)
   },
-// #endregion prototype-max-age
+  // #endregion prototype-max-age
 
-// #region prototype-data
+  // #region prototype-data
   get data(): CookieData {
     return {
       originalMaxAge: this.originalMaxAge,
@@ -195,9 +191,9 @@ Cookie.prototype = {
       sameSite: this.sameSite
     }
   },
-// #endregion prototype-data
+  // #endregion prototype-data
 
-// #region prototype-serialize
+  // #region prototype-serialize
   serialize(name: string, val: string): string {
     return cookie.serialize(name, val, this.data as cookie.CookieSerializeOptions)
   },
@@ -211,7 +207,7 @@ Cookie.prototype = {
 // #region copy-option
 /** Copy one option onto the cookie; assignment, so the accessors run. */
 function copyOption(target: Cookie, options: CookieOptions, key: string): void {
-  (target as unknown as Record<string, unknown>)[key] = (options as Record<string, unknown>)[key]
+  ;(target as unknown as Record<string, unknown>)[key] = (options as Record<string, unknown>)[key]
 }
 // #endregion copy-option
 

@@ -147,9 +147,7 @@ function getSession(this: MemoryStore, sessionId: string): SessionData | undefin
 
   if (sess.cookie) {
     const stored: unknown = sess.cookie.expires
-    const expires = typeof stored === 'string'
-      ? new Date(stored)
-      : stored as Date | null | undefined
+    const expires = typeof stored === 'string' ? new Date(stored) : (stored as Date | null | undefined)
 
     // destroy expired session
     if (expires && expires.valueOf() <= Date.now()) {

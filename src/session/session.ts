@@ -201,7 +201,7 @@ function storeOf(sess: Session): Store {
 
 /** Copy one stored property onto a new session. */
 function copyProperty(target: Session, data: object, prop: string): void {
-  (target as unknown as Record<string, unknown>)[prop] = (data as Record<string, unknown>)[prop]
+  ;(target as unknown as Record<string, unknown>)[prop] = (data as Record<string, unknown>)[prop]
 }
 // #endregion helpers
 

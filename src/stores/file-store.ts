@@ -78,9 +78,9 @@ export class FileStore extends Store {
       this.#reaper.unref()
     }
   }
-// #endregion class
+  // #endregion class
 
-// #region get
+  // #region get
   /** Read one session; an expired one is deleted and reads as `undefined`. */
   override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
     const file = this.#fileOf(sid)
@@ -93,27 +93,27 @@ export class FileStore extends Store {
       callback(null, sess)
     })
   }
-// #endregion get
+  // #endregion get
 
-// #region set
+  // #region set
   /** Write one session atomically: to a temporary file, then renamed over the old one. */
   override set(sid: string, session: SessionData, callback?: SessionCallback): void {
     const file = this.#fileOf(sid)
     if (file instanceof Error) return callback?.(file)
     writeAtomically(file, JSON.stringify(session, null, 2) + '\n', (err) => callback?.(err ?? undefined))
   }
-// #endregion set
+  // #endregion set
 
-// #region destroy
+  // #region destroy
   /** Delete one session's file; a missing file is not an error. */
   override destroy(sid: string, callback?: SessionCallback): void {
     const file = this.#fileOf(sid)
     if (file instanceof Error) return callback?.(file)
     fs.unlink(file, (err) => callback?.(ignoreMissing(err)))
   }
-// #endregion destroy
+  // #endregion destroy
 
-// #region touch
+  // #region touch
   /** Replace a stored session's cookie (its expiry), keeping its data; a missing session stays missing. */
   override touch(sid: string, session: SessionData, callback?: SessionCallback): void {
     this.get(sid, (err, current) => {
@@ -122,17 +122,18 @@ export class FileStore extends Store {
       this.set(sid, current, callback)
     })
   }
-// #endregion touch
+  // #endregion touch
 
-// #region all
+  // #region all
   /** Every live session, keyed by id; expired files are deleted on the way. */
   override all(callback: (err: unknown, sessions?: Record<string, SessionData> | null) => void): void {
     const sessions: Record<string, SessionData> = Object.create(null)
     this.#forEachId(
-      (sid, done) => this.get(sid, (err, sess) => {
-        if (!err && sess) sessions[sid] = sess
-        done(err)
-      }),
+      (sid, done) =>
+        this.get(sid, (err, sess) => {
+          if (!err && sess) sessions[sid] = sess
+          done(err)
+        }),
       (err) => (err ? callback(err) : callback(null, sessions))
     )
   }
@@ -144,11 +145,14 @@ export class FileStore extends Store {
 
   /** Delete every session file. */
   override clear(callback?: SessionCallback): void {
-    this.#forEachId((sid, done) => this.destroy(sid, done), (err) => callback?.(err))
+    this.#forEachId(
+      (sid, done) => this.destroy(sid, done),
+      (err) => callback?.(err)
+    )
   }
-// #endregion all
+  // #endregion all
 
-// #region reap
+  // #region reap
   /** Delete every expired session file now; the interval calls this. */
   reap(callback?: (err: unknown, removed: number) => void): void {
     let removed = 0
@@ -172,9 +176,9 @@ export class FileStore extends Store {
   close(): void {
     clearInterval(this.#reaper)
   }
-// #endregion reap
+  // #endregion reap
 
-// #region private
+  // #region private
   /** The file for a session id, or an error when the id is not a safe file name. */
   #fileOf(sid: string): string | UnsafeSessionIdError {
     if (typeof sid !== 'string' || !SAFE_ID.test(sid)) return new UnsafeSessionIdError(String(sid))
@@ -236,7 +240,10 @@ function isExpired(sess: SessionData): boolean {
 
 /** Write a file so that readers see the old content or the new, never half of either. */
 function writeAtomically(file: string, text: string, callback: (err: NodeJS.ErrnoException | null) => void): void {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`)
+  const temp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`
+  )
   fs.writeFile(temp, text, { mode: 0o600 }, (writeErr) => {
     if (writeErr) return fs.rm(temp, { force: true }, () => callback(writeErr))
     fs.rename(temp, file, (renameErr) => {

@@ -68,7 +68,7 @@ export function guardStore<S extends Store>(store: S, options: GuardOptions = {}
 function guarded(store: Store, method: string, original: (...args: unknown[]) => void, timeout: number) {
   return function (this: Store, ...args: unknown[]): void {
     const last = args.length - 1
-    const callback = typeof args[last] === 'function' ? args[last] as SessionCallback : undefined
+    const callback = typeof args[last] === 'function' ? (args[last] as SessionCallback) : undefined
     let settled = false
     let timer: NodeJS.Timeout | undefined
     const once = (err?: unknown, ...results: unknown[]) => {

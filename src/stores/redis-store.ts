@@ -78,9 +78,9 @@ export class RedisStore extends Store {
     this.#scanCount = options.scanCount ?? 100
     this.#followClient()
   }
-// #endregion class
+  // #endregion class
 
-// #region readiness
+  // #region readiness
   /**
    * Pass the client's state on as the store events the middleware listens
    * for: `disconnect` when Redis goes away, `connect` when it is back.
@@ -88,28 +88,42 @@ export class RedisStore extends Store {
   #followClient(): void {
     const client = this.#client
     let up = client.isReady
-    const connected = () => { if (!up) { up = true; this.emit('connect') } }
-    const disconnected = () => { if (up) { up = false; this.emit('disconnect') } }
+    const connected = () => {
+      if (!up) {
+        up = true
+        this.emit('connect')
+      }
+    }
+    const disconnected = () => {
+      if (up) {
+        up = false
+        this.emit('disconnect')
+      }
+    }
     client.on('ready', connected)
     client.on('end', disconnected)
     client.on('reconnecting', disconnected)
-    client.on('error', () => { if (!client.isReady) disconnected() })
+    client.on('error', () => {
+      if (!client.isReady) disconnected()
+    })
     // a client not yet ready at start: say so once session() is listening
     if (!up) {
       up = true
-      setImmediate(() => { if (!client.isReady) disconnected() })
+      setImmediate(() => {
+        if (!client.isReady) disconnected()
+      })
     }
   }
-// #endregion readiness
+  // #endregion readiness
 
-// #region get-set
+  // #region get-set
   /** Read one session; a missing or expired one (Redis has dropped it) is `null`. */
   override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
     this.#client.get(this.prefix + sid).then(
       (json) => {
         let sess: SessionData | null
         try {
-          sess = json === null ? null : JSON.parse(json) as SessionData
+          sess = json === null ? null : (JSON.parse(json) as SessionData)
         } catch (err) {
           return callback(new Error(`corrupt session in Redis under ${this.prefix + sid}: ${(err as Error).message}`))
         }
@@ -129,9 +143,9 @@ export class RedisStore extends Store {
     }
     this.#client.set(this.prefix + sid, JSON.stringify(session), { EX: ttl }).then(() => done(), done)
   }
-// #endregion get-set
+  // #endregion get-set
 
-// #region destroy-touch
+  // #region destroy-touch
   /** Delete one session. */
   override destroy(sid: string, callback?: SessionCallback): void {
     const done = settle(callback)
@@ -146,9 +160,9 @@ export class RedisStore extends Store {
     const done = settle(callback)
     this.#client.expire(this.prefix + sid, Math.max(1, this.#ttlOf(session))).then(() => done(), done)
   }
-// #endregion destroy-touch
+  // #endregion destroy-touch
 
-// #region all-length-clear
+  // #region all-length-clear
   /** Every session, keyed by id, found with SCAN (never KEYS, which blocks Redis). */
   override all(callback: (err: unknown, sessions?: Record<string, SessionData> | null) => void): void {
     this.#scan()
@@ -163,12 +177,18 @@ export class RedisStore extends Store {
         }
         return sessions
       })
-      .then((sessions) => callback(null, sessions), (err: unknown) => callback(err))
+      .then(
+        (sessions) => callback(null, sessions),
+        (err: unknown) => callback(err)
+      )
   }
 
   /** How many sessions there are, counted with SCAN. */
   override length(callback: (err: unknown, length?: number) => void): void {
-    this.#scan().then((keys) => callback(null, keys.length), (err: unknown) => callback(err))
+    this.#scan().then(
+      (keys) => callback(null, keys.length),
+      (err: unknown) => callback(err)
+    )
   }
 
   /** Delete every session under this store's prefix, and nothing else. */
@@ -176,13 +196,14 @@ export class RedisStore extends Store {
     const done = settle(callback)
     this.#scan()
       .then(async (keys) => {
-        for (let i = 0; i < keys.length; i += this.#scanCount) await this.#client.del(keys.slice(i, i + this.#scanCount))
+        for (let i = 0; i < keys.length; i += this.#scanCount)
+          await this.#client.del(keys.slice(i, i + this.#scanCount))
       })
       .then(() => done(), done)
   }
-// #endregion all-length-clear
+  // #endregion all-length-clear
 
-// #region private
+  // #region private
   /** Every key under the prefix, page by page. */
   async #scan(): Promise<string[]> {
     const keys: string[] = []

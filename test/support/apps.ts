@@ -39,19 +39,31 @@ export function withDefaults(options: SessionOptions = {}): SessionOptions {
 }
 
 /** Build and start an app running `session(withDefaults(options))`. */
-export async function sessionApp(session: SessionModule, options?: SessionOptions, parts: AppParts = {}): Promise<SessionApp> {
+export async function sessionApp(
+  session: SessionModule,
+  options?: SessionOptions,
+  parts: AppParts = {}
+): Promise<SessionApp> {
   const app = express()
   const lateErrors: unknown[] = []
   parts.configure?.(app)
   if (parts.setup) app.use(parts.setup)
   app.use(session(withDefaults(options)))
-  app.use(parts.respond ?? ((_req: Request, res: Response) => { res.end() }))
+  app.use(
+    parts.respond ??
+      ((_req: Request, res: Response) => {
+        res.end()
+      })
+  )
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) {
       lateErrors.push(err)
       return
     }
-    res.status(500).type('text').send(err instanceof Error ? err.message : String(err))
+    res
+      .status(500)
+      .type('text')
+      .send(err instanceof Error ? err.message : String(err))
   })
   const served = await serve(app)
   return { ...served, app, lateErrors }

@@ -39,11 +39,12 @@ export function startCompanion(env: Record<string, string>): Promise<CompanionPr
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
-  const stop = () => new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve()
-    child.once('exit', () => resolve())
-    child.kill('SIGTERM')
-  })
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve()
+      child.once('exit', () => resolve())
+      child.kill('SIGTERM')
+    })
   return new Promise((resolve, reject) => {
     let output = ''
     const onData = (chunk: Buffer) => {

@@ -35,7 +35,10 @@ export function storeAll(store: Store): Promise<Record<string, SessionData>> {
 }
 
 /** Count calls to a store's methods, passing them through. */
-export function countCalls(store: Store, ...methods: Array<'get' | 'set' | 'destroy' | 'touch'>): Record<string, number> {
+export function countCalls(
+  store: Store,
+  ...methods: Array<'get' | 'set' | 'destroy' | 'touch'>
+): Record<string, number> {
   const counts: Record<string, number> = {}
   for (const method of methods) {
     counts[method] = 0
@@ -56,7 +59,9 @@ export function holdSets(store: Store): { release: () => void; pending: () => nu
     waiting.push(() => original.call(this, sid, sess, cb))
   }
   return {
-    release: () => { for (const run of waiting.splice(0)) run() },
+    release: () => {
+      for (const run of waiting.splice(0)) run()
+    },
     pending: () => waiting.length
   }
 }
@@ -69,8 +74,14 @@ export function syncStore(StoreBase: new () => Store): Store & { sessions: Map<s
     const json = store.sessions.get(sid)
     cb(null, json ? JSON.parse(json) : undefined)
   }
-  store.set = (sid, sess, cb) => { store.sessions.set(sid, JSON.stringify(sess)); cb?.() }
-  store.destroy = (sid, cb) => { store.sessions.delete(sid); cb?.() }
+  store.set = (sid, sess, cb) => {
+    store.sessions.set(sid, JSON.stringify(sess))
+    cb?.()
+  }
+  store.destroy = (sid, cb) => {
+    store.sessions.delete(sid)
+    cb?.()
+  }
   return store
 }
 
