@@ -71,7 +71,8 @@ export class RedisStore extends Store {
   /** @param options - the client, and how keys and lifetimes are made */
   constructor(options: RedisStoreOptions) {
     super()
-    if (!options || !options.client) throw new TypeError('RedisStore needs a client option: a node-redis client')
+    if (!options || !options.client)
+      throw new TypeError('RedisStore needs a client option: a node-redis client (npm install redis)')
     this.#client = options.client
     this.prefix = options.prefix ?? 'sess:'
     this.ttl = options.ttl ?? 86_400
