@@ -64,8 +64,9 @@ export function chartSvg(report: Pick<BenchReport, 'variants' | 'results'>): str
       parts.push(
         `<rect x="${x.toFixed(1)}" y="${(bottom - h).toFixed(1)}" width="${(bar - 3).toFixed(1)}" height="${h.toFixed(1)}" fill="${color.get(v.id)}"><title>${esc(v.label)}: ${rps} req/s</title></rect>`
       )
+      // the figure runs down the bar from its top, turned on its side so that neighbours never overlap
       parts.push(
-        `<text x="${(x + (bar - 3) / 2).toFixed(1)}" y="${(bottom - h - 4).toFixed(1)}" text-anchor="middle" font-size="9" fill="#333">${rps}</text>`
+        `<text transform="translate(${(x + (bar - 3) / 2 + 3).toFixed(1)} ${(bottom - h + 4).toFixed(1)}) rotate(-90)" text-anchor="end" font-size="9" fill="#111">${rps}</text>`
       )
     })
     const cx = x0 + (variants.length * bar) / 2

@@ -109,10 +109,10 @@ function printMicro(micro: MicroRun): void {
   for (const m of micro.rows) {
     if (m.group !== group) {
       group = m.group
-      first = m.opsPerSecond
+      first = m.meanMicros
       if (group) console.log(`  ${group}:`)
     }
-    const times = group ? (m.opsPerSecond / first).toFixed(2) : ''
+    const times = group ? (first / m.meanMicros).toFixed(2) : ''
     const name = group ? `    ${m.name}` : m.name
     console.log(
       [

@@ -222,7 +222,7 @@ export async function microBenchmarks(): Promise<MicroRun> {
   if (logger.enabled) notes.push('DEBUG enables express-session here, so the debug rows were not measured.')
   else {
     add(
-      "debug 2.6.9's (express-session's): a stored answer, read in the call",
+      "debug 2.6.9, express-session's: a stored answer",
       '`debug`, chapter 01',
       () => upstreamDebug('fetching %s', id),
       quiet
@@ -235,7 +235,7 @@ export async function microBenchmarks(): Promise<MicroRun> {
   let n = 0
   add('as tsc emits them', 'the middleware, chapters 04 and 05', () => sixteenClosures(n++), closures)
   add(
-    "named with __name, as tsx's keepNames emits them",
+    "named with `__name`, as tsx's keepNames emits them",
     'the middleware, chapters 04 and 05',
     () => sixteenClosuresNamed(n++),
     closures

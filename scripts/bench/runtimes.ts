@@ -96,7 +96,7 @@ export function startServer(variant: VariantSpec, root: string, compiled: Compil
 export function runtimeProblem(variant: VariantSpec, ready: ServerReady): string | undefined {
   if (variant.runtime === 'node' && (ready.keepNames || ready.sourceMaps))
     return 'meant to run as plain JavaScript, but a loader transformed it or turned source maps on'
-  if (variant.runtime === 'tsx' && variant.module !== 'bare' && !ready.keepNames)
-    return 'meant to run through tsx, but its code shows no sign of tsx'
+  if (variant.runtime === 'tsx' && !(ready.sourceMaps && (ready.keepNames || variant.module === 'bare')))
+    return 'meant to run through tsx, but its code shows no keepNames or source maps are off'
   return undefined
 }

@@ -49,7 +49,7 @@ export function resultsTable(report: TableReport): string {
   const cell = (row: ResultRow, v: Variant) => `${row.variants[v.id].rps} req/s (${row.variants[v.id].p99} ms)`
   return [
     `Measured ${report.date.slice(0, 10)} on ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node.js ${machine.node}; ` +
-      `${settings.rounds} interleaved rounds of ${settings.seconds} s, ${settings.connections} connections; the whole run took ${report.durationSeconds} s. ` +
+      `${settings.rounds} interleaved round${settings.rounds === 1 ? '' : 's'} of ${settings.seconds} s, ${settings.connections} connections; the whole run took ${report.durationSeconds} s. ` +
       `Median requests per second, with the p99 latency; a ratio is the median of the rounds' own ratios.`,
     '',
     markdownTable(
@@ -112,7 +112,10 @@ export function piecesTable(report: TableReport): string {
   )
 }
 
-/** The jobs with more than one way to do them: each way's time, and its speed as a multiple of the first way's. */
+/**
+ * The jobs with more than one way to do them: each way's mean time, and its
+ * speed as a multiple of the first way's (the first way's mean time ÷ its own).
+ */
 export function alternativesTable(report: TableReport): string {
   const groups = new Map<string, MicroResult[]>()
   for (const m of report.micro) if (m.group) groups.set(m.group, [...(groups.get(m.group) ?? []), m])
@@ -120,7 +123,7 @@ export function alternativesTable(report: TableReport): string {
   const rows: string[][] = []
   for (const [group, ways] of groups) {
     ways.forEach((m, i) => {
-      const speed = i === 0 ? '1' : (m.opsPerSecond / ways[0].opsPerSecond).toFixed(2)
+      const speed = i === 0 ? '1' : (ways[0].meanMicros / m.meanMicros).toFixed(2)
       rows.push([i === 0 ? group : '', m.name, m.where || '—', m.meanMicros.toFixed(3), `×${speed}`])
     })
   }
