@@ -8,7 +8,9 @@
  */
 import { execFile } from 'node:child_process'
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import ts from 'typescript'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { chartSvg } from '../scripts/bench/chart.js'
 import { parseOptions, UsageError } from '../scripts/bench/options.js'
@@ -112,6 +114,51 @@ describe('the variants', () => {
     }
     expect(fs.readFileSync(compiled.file('src/index.ts'), 'utf8')).not.toContain('__name(')
   }, 30_000)
+})
+
+describe('what tsx adds', () => {
+  // the esbuild that tsx itself loads, and the options tsx 4 passes it (node_modules/tsx/dist)
+  const esbuild = createRequire(createRequire(import.meta.url).resolve('tsx'))('esbuild') as typeof import('esbuild')
+  const keepNames = (code: string, loader: 'ts' | 'js') =>
+    esbuild.transformSync(code, { loader, format: 'esm', keepNames: true, target: `node${process.versions.node}` }).code
+  const nested =
+    'export function middleware(req: { n: number }) {\n  function shouldSave() {\n    return req.n > 0\n  }\n  return shouldSave()\n}\n'
+
+  it("esbuild's keepNames names a nested function again each time its outer function runs; tsc's output does not", () => {
+    const body = (code: string) => code.slice(code.indexOf('function middleware('), code.indexOf('return shouldSave()'))
+    expect(body(keepNames(nested, 'ts'))).toContain('__name(shouldSave, "shouldSave");')
+    const tsc = ts.transpileModule(nested, {
+      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext }
+    })
+    expect(body(tsc.outputText)).toContain('function shouldSave()')
+    expect(tsc.outputText).not.toContain('__name')
+  })
+
+  it("keepNames puts eighteen __name calls inside express-session's middleware: ten helpers, end and its two, reload and save, three store callbacks", () => {
+    const code = keepNames(fs.readFileSync(createRequire(import.meta.url).resolve('express-session'), 'utf8'), 'js')
+    const middleware = code.slice(code.indexOf('function session2(req, res, next)'), code.indexOf('}, "session");'))
+    const named = [...middleware.matchAll(/__name\((?:function )?(\w+)/g)].map((m) => m[1])
+    expect(named).toEqual([
+      'end',
+      'writeend',
+      'writetop',
+      'ondestroy',
+      'onsave',
+      'ontouch',
+      'generate',
+      'inflate',
+      'rewrapmethods',
+      'reload',
+      'save',
+      'wrapmethods',
+      'isModified',
+      'isSaved',
+      'shouldDestroy',
+      'shouldSave',
+      'shouldTouch',
+      'shouldSetCookie'
+    ])
+  })
 })
 
 describe('the command line', () => {

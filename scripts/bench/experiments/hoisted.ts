@@ -14,9 +14,9 @@
  *
  * Measure it with `npm run bench -- --experiment hoisted`. Apart from this
  * comment, the imports (which reach into `src/session/`), the region markers,
- * the `Express.Request` declarations (which `src/index.ts` makes), four type
- * assertions the linter found unneeded and the comments that quiet it, the
- * code is that file's, unchanged.
+ * the re-exported types and the `Express.Request` declarations (which
+ * `src/index.ts` provides), four type assertions the linter found unneeded and
+ * the comments that quiet it, the code is that file's, unchanged.
  *
  * @module
  */
@@ -59,16 +59,6 @@ session.Session = Session
 session.MemoryStore = MemoryStore
 
 export { Store, Cookie, Session, MemoryStore }
-export type { CookieData, CookieConstructor, CookieOptions } from '../../../src/session/cookie.js'
-export type { MemoryStoreConstructor } from '../../../src/session/memory.js'
-export type {
-  SessionCallback,
-  SessionConstructor,
-  SessionData,
-  SessionRequest,
-  SessionRequestFields
-} from '../../../src/session/session.js'
-export type { StoreConstructor } from '../../../src/session/store.js'
 
 const warning =
   'Warning: connect.session() MemoryStore is not\n' +
