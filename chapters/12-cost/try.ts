@@ -5,6 +5,7 @@ import fs from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import session, { MemoryStore } from '../../src/index.js'
+import type { BenchReport } from '../../scripts/bench/report.js'
 import { SCENARIOS } from '../../scripts/bench/server.js'
 
 console.log('One request of each benchmark scenario, with ours and a MemoryStore:')
@@ -44,26 +45,18 @@ for (const [scenario, options] of Object.entries(SCENARIOS)) {
   server.close()
 }
 
-const report = JSON.parse(fs.readFileSync(new URL('results.json', import.meta.url), 'utf8')) as {
-  date: string
-  machine: { cpus: number; cpu: string; node: string }
-  results: Array<{
-    scenario: string
-    ratio: number
-    bare: { rps: number }
-    upstream: { rps: number }
-    ours: { rps: number }
-  }>
-}
+const report = JSON.parse(fs.readFileSync(new URL('results.json', import.meta.url), 'utf8')) as BenchReport
 console.log(
-  `\nMeasured by npm run bench on ${report.date.slice(0, 10)}, ${report.machine.cpus} × ${report.machine.cpu}, Node.js ${report.machine.node}:`
+  `\nMeasured by npm run bench on ${report.date.slice(0, 10)}, ${report.machine.cpus} × ${report.machine.cpu}, Node.js ${report.machine.node} (requests per second; × is ÷ express-session):`
 )
-console.log(
-  '  scenario   Express alone   express-session   ours    ours ÷ express-session   session share of a request'
-)
-for (const r of report.results) {
-  const share = Math.round(100 * (1 - r.ours.rps / r.bare.rps))
-  console.log(
-    `  ${r.scenario.padEnd(9)} ${String(r.bare.rps).padStart(9)} req/s ${String(r.upstream.rps).padStart(11)} req/s ${String(r.ours.rps).padStart(6)} req/s ${r.ratio.toFixed(3).padStart(12)} ${String(share).padStart(24)} %`
-  )
+for (const v of report.variants) {
+  const figures = report.results.map((r) => {
+    const ratio = r.ratios[v.id] === undefined ? '' : ` ×${r.ratios[v.id].toFixed(3)}`
+    return `${r.scenario} ${r.variants[v.id].rps}${ratio}`
+  })
+  console.log(`  ${v.label.padEnd(44)} ${figures.join(' · ')}`)
 }
+const share = report.results.map(
+  (r) => `${r.scenario} ${Math.round(100 * (1 - r.variants.upstream.rps / r.variants.bare.rps))} %`
+)
+console.log(`  the share of a request that express-session takes: ${share.join(' · ')}`)

@@ -1,7 +1,7 @@
 /**
  * One benchmark server, run as its own process: Express 5 with no session,
- * with express-session 1.19.0, or with ours. Each scenario has its own
- * router, session middleware and MemoryStore:
+ * with express-session 1.19.0, with ours, or with an experiment. Each
+ * scenario has its own router, session middleware and MemoryStore:
  *
  *   /new/hit       a fresh session on every request (saveUninitialized: true)
  *   /modified/hit  an existing session changed on every request (a view counter)
@@ -9,16 +9,27 @@
  *   /rolling/hit   an existing session read, with rolling: true
  *
  * and a /<scenario>/setup route that makes the session the benchmark sends back.
- * Usage: node --import tsx scripts/bench/server.ts bare|upstream|ours
+ *
+ * Usage: `node --import tsx scripts/bench/server.ts ours` (ours through tsx), or the same file
+ * compiled by tsc and run with plain `node server.js ours` (see `runtimes.ts`). The argument is
+ * one of {@link MODULES}.
  */
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
+import { pathToFileURL } from 'node:url'
 import express from 'express'
 import type { Request, RequestHandler, Response } from 'express'
-import ours, { type SessionOptions } from '../../src/index.js'
+import type ours from '../../src/index.js'
+import type { SessionOptions } from '../../src/index.js'
 
-/** The session modules a benchmark can compare. */
-export type Variant = 'bare' | 'upstream' | 'ours'
+/** What `session` is: ours, express-session's, or an experiment's (they share one signature). */
+export type SessionFactory = typeof ours
+
+/** The session modules a server can load; `bare` loads none. */
+export const MODULES = ['bare', 'upstream', 'ours', 'hoisted'] as const
+
+/** One of {@link MODULES}. */
+export type SessionModule = (typeof MODULES)[number]
 
 /** The scenarios, and the options each one's session middleware gets. */
 export const SCENARIOS: Record<string, SessionOptions> = {
@@ -26,6 +37,18 @@ export const SCENARIOS: Record<string, SessionOptions> = {
   modified: { resave: false, saveUninitialized: false },
   read: { resave: false, saveUninitialized: false },
   rolling: { resave: false, saveUninitialized: false, rolling: true }
+}
+
+/**
+ * Load a session module. The paths are relative to this file, so that the
+ * copy tsc compiles loads the compiled `src/`, and this file under tsx the
+ * TypeScript one.
+ */
+export async function loadSession(module: SessionModule): Promise<SessionFactory | undefined> {
+  if (module === 'bare') return undefined
+  if (module === 'upstream') return createRequire(import.meta.url)('express-session') as SessionFactory
+  if (module === 'ours') return (await import('../../src/index.js')).default
+  return (await import('./experiments/hoisted.js')).default
 }
 
 type Counter = { views?: number }
@@ -39,14 +62,8 @@ function hit(scenario: string): RequestHandler {
   }
 }
 
-/** Build the app for one variant. */
-export function benchApp(variant: Variant): express.Express {
-  const session =
-    variant === 'ours'
-      ? ours
-      : variant === 'upstream'
-        ? (createRequire(import.meta.url)('express-session') as typeof ours)
-        : undefined
+/** Build the app around one session function (none for Express alone). */
+export function benchApp(session: SessionFactory | undefined): express.Express {
   const app = express()
   app.disable('x-powered-by')
   app.disable('etag')
@@ -72,16 +89,38 @@ export function benchApp(variant: Variant): express.Express {
   return app
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) {
-  const variant = process.argv[2] as Variant
-  if (!['bare', 'upstream', 'ours'].includes(variant)) {
-    console.error('usage: server.ts bare|upstream|ours')
+/**
+ * What a server tells the benchmark once it listens: its port, and how it
+ * runs, so that the benchmark can check a variant is what its label says.
+ */
+export interface ServerReady {
+  port: number
+  /** Whether the session module's code carries esbuild's `__name` calls, the sign of tsx's keepNames. */
+  keepNames: boolean
+  /** Whether Node.js maps stack traces through source maps (tsx turns it on). */
+  sourceMaps: boolean
+}
+
+/** Whether a function's source shows esbuild's keepNames helper, as tsx emits it. */
+export function hasKeepNames(fn: unknown): boolean {
+  return typeof fn === 'function' && fn.toString().includes('__name(')
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const module = process.argv[2] as SessionModule
+  if (!MODULES.includes(module)) {
+    console.error(`usage: server.ts ${MODULES.join('|')}`)
     process.exit(2)
   }
-  const server = benchApp(variant).listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as AddressInfo
-    if (process.send) process.send({ port })
-    else console.log(`listening on 127.0.0.1:${port}`)
+  const session = await loadSession(module)
+  const server = benchApp(session).listen(0, '127.0.0.1', () => {
+    const ready: ServerReady = {
+      port: (server.address() as AddressInfo).port,
+      keepNames: hasKeepNames(session),
+      sourceMaps: process.sourceMapsEnabled
+    }
+    if (process.send) process.send(ready)
+    else console.log(`listening on 127.0.0.1:${ready.port}`)
   })
   process.on('disconnect', () => process.exit(0))
 }

@@ -27,12 +27,12 @@ export function summarise(runs: Array<{ rps: number; p99: number }>): Summary {
 }
 
 /**
- * ours ÷ express-session, to three decimals: the median, over the rounds, of
- * each round's ratio. The two runs of a round are seconds apart, so whatever
- * the machine was doing then weighs on both; comparing within rounds first
- * keeps the drift between rounds out of the answer.
+ * One variant ÷ another (ours ÷ express-session, say), to three decimals: the
+ * median, over the rounds, of each round's ratio. The two runs of a round are
+ * seconds apart, so whatever the machine was doing then weighs on both;
+ * comparing within rounds first keeps the drift between rounds out of the answer.
  */
-export function ratio(ours: Summary, upstream: Summary): number {
-  if (ours.runs.length !== upstream.runs.length) throw new Error('ratio needs the same rounds for both')
-  return Number(median(ours.runs.map((rps, round) => rps / upstream.runs[round])).toFixed(3))
+export function ratio(variant: Summary, reference: Summary): number {
+  if (variant.runs.length !== reference.runs.length) throw new Error('ratio needs the same rounds for both')
+  return Number(median(variant.runs.map((rps, round) => rps / reference.runs[round])).toFixed(3))
 }
