@@ -20,13 +20,14 @@ import Cookie from './session/cookie.js'
 import type { CookieOptions } from './session/cookie.js'
 import MemoryStore from './session/memory.js'
 import Session from './session/session.js'
-import type { SessionData, SessionRequest } from './session/session.js'
+import type { SessionCallback, SessionData, SessionRequest } from './session/session.js'
 import Store from './session/store.js'
 
 // like upstream's debug 2, decide once whether the namespace is on, so that
 // a disabled debug() costs a call to an empty function and nothing more
-const logger = createDebug('express-session')
-const debug: (formatter: string, ...args: unknown[]) => void = logger.enabled ? logger : function () {}
+const debug: (formatter: string, ...args: unknown[]) => void = createDebug.enabled('express-session')
+  ? createDebug('express-session')
+  : function () {}
 const deprecate = depd('express-session')
 // #endregion imports
 
@@ -137,18 +138,6 @@ declare global {
 }
 
 // #endregion types
-
-// #region response-internals
-/** `res.end` and `res.write` as the proxy calls them, without their callback overloads. */
-type EndFunction = (this: ServerResponse, chunk?: unknown, encoding?: BufferEncoding) => unknown
-type WriteFunction = (this: ServerResponse, chunk: unknown, encoding?: BufferEncoding) => boolean
-
-/** A response with the two Node.js internals the `res.end` proxy relies on. */
-interface ResponseInternals extends ServerResponse {
-  _header?: string | null
-  _implicitHeader(): void
-}
-// #endregion response-internals
 
 // #region session-setup
 /**
@@ -280,15 +269,6 @@ function session(options?: SessionOptions): SessionMiddleware {
   store.on('connect', function onconnect() {
     storeReady = true
   })
-
-  // what every request's helpers need to know of the options
-  const config: MiddlewareConfig = {
-    store,
-    resaveSession,
-    saveUninitializedSession,
-    rollingSessions,
-    unsetDestroy
-  }
   // #endregion store-readiness
 
   // #region middleware-entry
@@ -326,22 +306,16 @@ function session(options?: SessionOptions): SessionMiddleware {
     // req.secret is passed from the cookie parser middleware
     const secrets = (secret || [req.secret]) as SecretKey[]
 
+    let originalHash: string | undefined
+    let originalId: string | undefined
+    let savedHash: string | undefined
+    let touched = false
+
     // expose store
     req.sessionStore = store
 
     // get the session ID from the cookie
     const cookieId = (req.sessionID = getcookie(req, name, secrets))
-
-    // what this request remembers about its session until the response ends
-    const state: RequestState = {
-      req,
-      config,
-      cookieId,
-      originalId: undefined,
-      originalHash: undefined,
-      savedHash: undefined,
-      touched: false
-    }
     // #endregion middleware-entry
 
     // #region on-headers
@@ -352,7 +326,7 @@ function session(options?: SessionOptions): SessionMiddleware {
         return
       }
 
-      if (!shouldSetCookie(state)) {
+      if (!shouldSetCookie(req)) {
         return
       }
 
@@ -362,10 +336,10 @@ function session(options?: SessionOptions): SessionMiddleware {
         return
       }
 
-      if (!state.touched) {
+      if (!touched) {
         // touch session
         req.session.touch()
-        state.touched = true
+        touched = true
       }
 
       // set cookie
@@ -376,6 +350,18 @@ function session(options?: SessionOptions): SessionMiddleware {
       }
     })
     // #endregion on-headers
+
+    // #region response-internals
+    /** `res.end` and `res.write` as the proxy calls them, without their callback overloads. */
+    type EndFunction = (this: ServerResponse, chunk?: unknown, encoding?: BufferEncoding) => unknown
+    type WriteFunction = (this: ServerResponse, chunk: unknown, encoding?: BufferEncoding) => boolean
+
+    /** A response with the two Node.js internals the `res.end` proxy relies on. */
+    interface ResponseInternals extends ServerResponse {
+      _header?: string | null
+      _implicitHeader(): void
+    }
+    // #endregion response-internals
 
     // #region end-proxy
     // proxy end() to commit the session
@@ -444,7 +430,7 @@ function session(options?: SessionOptions): SessionMiddleware {
       // #endregion writetop
 
       // #region end-destroy
-      if (shouldDestroy(state)) {
+      if (shouldDestroy(req)) {
         // destroy session
         debug('destroying')
         store.destroy(req.sessionID as string, function ondestroy(err) {
@@ -465,15 +451,15 @@ function session(options?: SessionOptions): SessionMiddleware {
         return _end.call(res, chunk, encoding)
       }
 
-      if (!state.touched) {
+      if (!touched) {
         // touch session
         req.session.touch()
-        state.touched = true
+        touched = true
       }
       // #endregion end-destroy
 
       // #region end-save-touch
-      if (shouldSave(state)) {
+      if (shouldSave(req)) {
         req.session.save(function onsave(err) {
           if (err) {
             defer(next, err)
@@ -483,7 +469,7 @@ function session(options?: SessionOptions): SessionMiddleware {
         })
 
         return writetop()
-      } else if (storeImplementsTouch && shouldTouch(state)) {
+      } else if (storeImplementsTouch && shouldTouch(req)) {
         // store implements touch method
         debug('touching')
         // storeImplementsTouch has checked that touch exists
@@ -503,11 +489,138 @@ function session(options?: SessionOptions): SessionMiddleware {
     } as ServerResponse['end']
     // #endregion end-save-touch
 
+    // #region generate-inflate
+    // generate the session
+    function generate() {
+      store.generate(req)
+      originalId = req.sessionID
+      originalHash = hash(req.session as Session)
+      wrapmethods(req.session as Session)
+    }
+
+    // inflate the session
+    function inflate(req: SessionRequest, sess: SessionData) {
+      store.createSession(req, sess)
+      originalId = req.sessionID
+      originalHash = hash(sess)
+
+      if (!resaveSession) {
+        savedHash = originalHash
+      }
+
+      wrapmethods(req.session as Session)
+    }
+    // #endregion generate-inflate
+
+    // #region wrapmethods
+    function rewrapmethods(sess: Session, callback: SessionCallback) {
+      return function (this: unknown) {
+        if (req.session !== sess) {
+          wrapmethods(req.session as Session)
+        }
+
+        callback.apply(this, arguments as unknown as Parameters<SessionCallback>)
+      }
+    }
+
+    // wrap session methods
+    function wrapmethods(sess: Session) {
+      const _reload = sess.reload
+      const _save = sess.save
+
+      function reload(this: Session, callback: SessionCallback) {
+        debug('reloading %s', this.id)
+        _reload.call(this, rewrapmethods(this, callback))
+      }
+
+      function save(this: Session) {
+        debug('saving %s', this.id)
+        savedHash = hash(this)
+        _save.apply(this, arguments as unknown as Parameters<Session['save']>)
+      }
+
+      Object.defineProperty(sess, 'reload', {
+        configurable: true,
+        enumerable: false,
+        value: reload,
+        writable: true
+      })
+
+      Object.defineProperty(sess, 'save', {
+        configurable: true,
+        enumerable: false,
+        value: save,
+        writable: true
+      })
+    }
+    // #endregion wrapmethods
+
+    // #region is-modified-saved
+    // check if session has been modified
+    function isModified(sess: Session) {
+      return originalId !== sess.id || originalHash !== hash(sess)
+    }
+
+    // check if session has been saved
+    function isSaved(sess: Session) {
+      return originalId === sess.id && savedHash === hash(sess)
+    }
+    // #endregion is-modified-saved
+
+    // #region should-destroy
+    // determine if session should be destroyed
+    function shouldDestroy(req: SessionRequest) {
+      return req.sessionID && unsetDestroy && req.session == null
+    }
+    // #endregion should-destroy
+
+    // #region should-save
+    // determine if session should be saved to store
+    function shouldSave(req: SessionRequest) {
+      // cannot set cookie without a session ID
+      if (typeof req.sessionID !== 'string') {
+        debug('session ignored because of bogus req.sessionID %o', req.sessionID)
+        return false
+      }
+
+      return !saveUninitializedSession && !savedHash && cookieId !== req.sessionID
+        ? isModified(req.session as Session)
+        : !isSaved(req.session as Session)
+    }
+    // #endregion should-save
+
+    // #region should-touch
+    // determine if session should be touched
+    function shouldTouch(req: SessionRequest) {
+      // cannot set cookie without a session ID
+      if (typeof req.sessionID !== 'string') {
+        debug('session ignored because of bogus req.sessionID %o', req.sessionID)
+        return false
+      }
+
+      return cookieId === req.sessionID && !shouldSave(req)
+    }
+    // #endregion should-touch
+
+    // #region should-set-cookie
+    // determine if cookie should be set on response
+    function shouldSetCookie(req: SessionRequest) {
+      // cannot set cookie without a session ID
+      if (typeof req.sessionID !== 'string') {
+        return false
+      }
+
+      return cookieId !== req.sessionID
+        ? saveUninitializedSession || isModified(req.session as Session)
+        : rollingSessions || ((req.session as Session).cookie.expires != null && isModified(req.session as Session))
+    }
+    // #endregion should-set-cookie
+
     // #region load-or-generate
     // generate a session if the browser doesn't send a sessionID
     if (!req.sessionID) {
       debug('no SID sent, generating session')
-      generate(state)
+      generate()
       next()
       return
     }
@@ -525,10 +638,10 @@ function session(options?: SessionOptions): SessionMiddleware {
       try {
         if (err || !sess) {
           debug('no session found')
-          generate(state)
+          generate()
         } else {
           debug('session found')
-          inflate(state, sess)
+          inflate(req, sess)
         }
       } catch (e) {
         next(e)
@@ -541,196 +654,10 @@ function session(options?: SessionOptions): SessionMiddleware {
 }
 // #endregion load-or-generate
 
-// #region request-state
-/** What the options decide for every request of one middleware. */
-interface MiddlewareConfig {
-  store: Store
-  resaveSession: boolean
-  saveUninitializedSession: boolean
-  rollingSessions: boolean
-  unsetDestroy: boolean
-}
-
-/**
- * What the middleware remembers about one request's session between loading
- * it and ending the response. Upstream keeps these as variables of the
- * middleware's closure; here they are one object, so that the helpers below
- * are made once rather than on every request.
- */
-interface RequestState {
-  req: SessionRequest
-  config: MiddlewareConfig
-  /** The id the cookie carried, if it was validly signed. */
-  cookieId: string | undefined
-  /** The session's id when the route got it. */
-  originalId: string | undefined
-  /** The fingerprint of the session's data when the route got it. */
-  originalHash: string | undefined
-  /** The fingerprint of the data last saved, or loaded with resave: false. */
-  savedHash: string | undefined
-  /** Whether the cookie's clock was restarted on this response. */
-  touched: boolean
-}
-// #endregion request-state
-
-// #region generate-inflate
-// generate the session
-function generate(state: RequestState) {
-  const { req, config } = state
-  config.store.generate(req)
-  state.originalId = req.sessionID as string
-  state.originalHash = hash(req.session as Session)
-  wrapmethods(state, req.session as Session)
-}
-
-// inflate the session
-function inflate(state: RequestState, sess: SessionData) {
-  const { req, config } = state
-  config.store.createSession(req, sess)
-  state.originalId = req.sessionID as string
-  state.originalHash = hash(sess)
-
-  if (!config.resaveSession) {
-    state.savedHash = state.originalHash
-  }
-
-  wrapmethods(state, req.session as Session)
-}
-// #endregion generate-inflate
-
-// #region wrapmethods
-function rewrapmethods(state: RequestState, sess: Session, callback: (...args: unknown[]) => void) {
-  return function (this: unknown, ...args: unknown[]) {
-    if (state.req.session !== sess) {
-      wrapmethods(state, state.req.session as Session)
-    }
-
-    callback.apply(this, args)
-  }
-}
-
-// wrap session methods
-function wrapmethods(state: RequestState, sess: Session) {
-  const _reload = sess.reload
-  const _save = sess.save
-
-  // method shorthand keeps the names reload and save
-  const wrappers = {
-    reload(this: Session, callback: (...args: unknown[]) => void) {
-      debug('reloading %s', this.id)
-      _reload.call(this, rewrapmethods(state, this, callback))
-    },
-
-    save(this: Session, ...args: Parameters<Session['save']>) {
-      debug('saving %s', this.id)
-      state.savedHash = hash(this)
-      _save.apply(this, args)
-    }
-  }
-
-  Object.defineProperty(sess, 'reload', {
-    configurable: true,
-    enumerable: false,
-    value: wrappers.reload,
-    writable: true
-  })
-
-  Object.defineProperty(sess, 'save', {
-    configurable: true,
-    enumerable: false,
-    value: wrappers.save,
-    writable: true
-  })
-}
-// #endregion wrapmethods
-
-// #region is-modified-saved
-// check if session has been modified
-function isModified(state: RequestState, sess: Session) {
-  return state.originalId !== sess.id || state.originalHash !== hash(sess)
-}
-
-// check if session has been saved
-function isSaved(state: RequestState, sess: Session) {
-  return state.originalId === sess.id && state.savedHash === hash(sess)
-}
-// #endregion is-modified-saved
-
-// #region should-destroy
-// determine if session should be destroyed
-function shouldDestroy(state: RequestState) {
-  const { req } = state
-  return req.sessionID && state.config.unsetDestroy && req.session == null
-}
-// #endregion should-destroy
-
-// #region should-save
-// determine if session should be saved to store
-function shouldSave(state: RequestState) {
-  const { req } = state
-  // cannot set cookie without a session ID
-  if (typeof req.sessionID !== 'string') {
-    debug('session ignored because of bogus req.sessionID %o', req.sessionID)
-    return false
-  }
-
-  return !state.config.saveUninitializedSession && !state.savedHash && state.cookieId !== req.sessionID
-    ? isModified(state, req.session as Session)
-    : !isSaved(state, req.session as Session)
-}
-// #endregion should-save
-
-// #region should-touch
-// determine if session should be touched; asked only once shouldSave(state)
-// has said no, so that need not be asked (and the session hashed) again
-function shouldTouch(state: RequestState) {
-  const { req } = state
-  // cannot set cookie without a session ID
-  if (typeof req.sessionID !== 'string') {
-    debug('session ignored because of bogus req.sessionID %o', req.sessionID)
-    return false
-  }
-
-  return state.cookieId === req.sessionID
-}
-// #endregion should-touch
-
-// #region should-set-cookie
-// determine if cookie should be set on response
-function shouldSetCookie(state: RequestState) {
-  const { req } = state
-  // cannot set cookie without a session ID
-  if (typeof req.sessionID !== 'string') {
-    return false
-  }
-
-  return state.cookieId !== req.sessionID
-    ? state.config.saveUninitializedSession || isModified(state, req.session as Session)
-    : state.config.rollingSessions ||
-        ((req.session as Session).cookie.expires != null && isModified(state, req.session as Session))
-}
-// #endregion should-set-cookie
-
 // #region generate-session-id
 /** Make the id of a new session: 24 random bytes, written as 32 base64url characters. */
 function generateSessionId(): string {
-  return randomBytes24().toString('base64url')
-}
-
-// random bytes are drawn from the system 128 ids at a time: one call instead of 128
-const ID_BYTES = 24
-const idPool = Buffer.alloc(ID_BYTES * 128)
-let idPoolOffset = idPool.length
-
-/** The next 24 unused bytes of the pool, refilling it from the CSPRNG when it runs out. */
-function randomBytes24(): Buffer {
-  if (idPoolOffset === idPool.length) {
-    crypto.randomFillSync(idPool)
-    idPoolOffset = 0
-  }
-  const bytes = idPool.subarray(idPoolOffset, idPoolOffset + ID_BYTES)
-  idPoolOffset += ID_BYTES
-  return bytes
+  return crypto.randomBytes(24).toString('base64url')
 }
 // #endregion generate-session-id
 
@@ -801,36 +728,25 @@ function getcookie(req: SessionRequest, name: string, secrets: SecretKey[]): str
 // #region hash
 /** Fingerprint a session's data, leaving out its cookie, to tell whether a request changed it. */
 function hash(sess: object): string {
-  // serialize
-  const str = serializeWithoutCookie(sess)
+  let str: string
 
-  // hash
-  return crypto.hash('sha1', str, 'hex')
-}
-
-/**
- * The session as JSON, without its top-level `cookie`. Serialising a copy
- * that lacks the cookie gives the same text as a replacer that skips it,
- * but lets V8 use its fast serializer, which any replacer function rules out.
- */
-function serializeWithoutCookie(sess: object): string {
-  // an object that serialises itself goes through its toJSON, as upstream's replacer lets it
   if (typeof (sess as { toJSON?: unknown }).toJSON === 'function') {
-    return JSON.stringify(sess, function (this: unknown, key: string, val: unknown) {
+    str = JSON.stringify(sess, function (this: unknown, key: string, val: unknown) {
       return this === sess && key === 'cookie' ? undefined : val
     })
+  } else {
+    const copy: Record<string, unknown> = {}
+    for (const key of Object.keys(sess)) {
+      if (key === 'cookie') continue
+      const value = (sess as Record<string, unknown>)[key]
+      if (key === '__proto__')
+        Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true })
+      else copy[key] = value
+    }
+    str = JSON.stringify(copy)
   }
 
-  const copy: Record<string, unknown> = {}
-  for (const key of Object.keys(sess)) {
-    if (key === 'cookie') continue
-    const value = (sess as Record<string, unknown>)[key]
-    // a stored "__proto__" key is data: define it, since assigning it would set the prototype
-    if (key === '__proto__')
-      Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true })
-    else copy[key] = value
-  }
-  return JSON.stringify(copy)
+  return crypto.hash('sha1', str, 'hex')
 }
 // #endregion hash
 

@@ -136,7 +136,7 @@ const Cookie = function Cookie(this: Cookie, options?: CookieOptions) {
 
     for (const key in options) {
       if (key !== 'data') {
-        copyOption(this, options, key)
+        ;(this as unknown as Record<string, unknown>)[key] = (options as Record<string, unknown>)[key]
       }
     }
   }
@@ -203,13 +203,6 @@ Cookie.prototype = {
   }
 } as Cookie
 // #endregion prototype-serialize
-
-// #region copy-option
-/** Copy one option onto the cookie; assignment, so the accessors run. */
-function copyOption(target: Cookie, options: CookieOptions, key: string): void {
-  ;(target as unknown as Record<string, unknown>)[key] = (options as Record<string, unknown>)[key]
-}
-// #endregion copy-option
 
 // #region exports
 export default Cookie

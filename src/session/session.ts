@@ -123,7 +123,7 @@ const Session = function Session(this: Session, req: SessionRequest, data?: obje
     // merge data into this, ignoring prototype properties
     for (const prop in data) {
       if (!(prop in this)) {
-        copyProperty(this, data, prop)
+        ;(this as unknown as Record<string, unknown>)[prop] = (data as Record<string, unknown>)[prop]
       }
     }
   }
@@ -146,7 +146,7 @@ defineMethod(Session.prototype, 'resetMaxAge', function resetMaxAge(this: Sessio
 // #region save
 defineMethod(Session.prototype, 'save', function save(this: Session, fn?: SessionCallback) {
   // what a store keeps of a session is its enumerable properties: its data
-  storeOf(this).set(this.id, this as unknown as SessionData, fn || function () {})
+  ;(this.req.sessionStore as Store).set(this.id, this as unknown as SessionData, fn || function () {})
   return this
 })
 // #endregion save
@@ -154,7 +154,7 @@ defineMethod(Session.prototype, 'save', function save(this: Session, fn?: Sessio
 // #region reload
 defineMethod(Session.prototype, 'reload', function reload(this: Session, fn: SessionCallback) {
   const req = this.req
-  const store = storeOf(this)
+  const store = this.req.sessionStore as Store
 
   store.get(this.id, function (err, sess) {
     if (err) return fn(err)
@@ -169,14 +169,14 @@ defineMethod(Session.prototype, 'reload', function reload(this: Session, fn: Ses
 // #region destroy
 defineMethod(Session.prototype, 'destroy', function destroy(this: Session, fn?: SessionCallback) {
   delete this.req.session
-  storeOf(this).destroy(this.id, fn)
+  ;(this.req.sessionStore as Store).destroy(this.id, fn)
   return this
 })
 // #endregion destroy
 
 // #region regenerate
 defineMethod(Session.prototype, 'regenerate', function regenerate(this: Session, fn: SessionCallback) {
-  storeOf(this).regenerate(this.req, fn)
+  ;(this.req.sessionStore as Store).regenerate(this.req, fn)
   return this
 })
 // #endregion regenerate
@@ -192,18 +192,6 @@ function defineMethod<K extends keyof Session>(obj: Session, name: K, fn: Sessio
   })
 }
 // #endregion define-method
-
-// #region helpers
-/** The store behind a session: the one the middleware put on the request. */
-function storeOf(sess: Session): Store {
-  return sess.req.sessionStore as Store
-}
-
-/** Copy one stored property onto a new session. */
-function copyProperty(target: Session, data: object, prop: string): void {
-  ;(target as unknown as Record<string, unknown>)[prop] = (data as Record<string, unknown>)[prop]
-}
-// #endregion helpers
 
 // #region exports
 export default Session
