@@ -23,8 +23,8 @@ import Session from './session/session.js'
 import type { SessionCallback, SessionData, SessionRequest } from './session/session.js'
 import Store from './session/store.js'
 
-// like upstream's debug 2, decide once whether the namespace is on, so that
-// a disabled debug() costs a call to an empty function and nothing more
+// Decided once, when this module loads: with the namespace off, each debug()
+// below is a call to an empty function. A later debug.enable() is not seen.
 const debug: (formatter: string, ...args: unknown[]) => void = createDebug.enabled('express-session')
   ? createDebug('express-session')
   : function () {}
@@ -37,6 +37,7 @@ const env = process.env.NODE_ENV
 
 // #region exports
 export default session
+// the binding require() returns when a CommonJS caller loads this ES module
 export { session as 'module.exports' }
 
 /** The base class of session stores, as `session.Store`. */
@@ -168,31 +169,22 @@ declare global {
 function session(options?: SessionOptions): SessionMiddleware {
   const opts = options || {}
 
-  // get the cookie options
   const cookieOptions = opts.cookie || {}
 
-  // get the session id generate function
   const generateId = opts.genid || generateSessionId
 
-  // get the session cookie name
   const name = opts.name || opts.key || 'connect.sid'
 
-  // get the session store
   const store = opts.store || new MemoryStore()
 
-  // get the trust proxy setting
   const trustProxy = opts.proxy
 
-  // get the resave session option
   let resaveSession = opts.resave
 
-  // get the rolling session option
   const rollingSessions = Boolean(opts.rolling)
 
-  // get the save uninitialized session option
   let saveUninitializedSession = opts.saveUninitialized
 
-  // get the cookie signing secret
   let secret = opts.secret
   // #endregion session-setup
 
@@ -215,7 +207,6 @@ function session(options?: SessionOptions): SessionMiddleware {
     throw new TypeError('unset option must be "destroy" or "keep"')
   }
 
-  // TODO: switch to "destroy" on next major
   const unsetDestroy = opts.unset === 'destroy'
 
   if (Array.isArray(secret) && secret.length === 0) {
@@ -230,15 +221,12 @@ function session(options?: SessionOptions): SessionMiddleware {
     deprecate('req.secret; provide secret option')
   }
 
-  // notify user that this store is not
-  // meant for a production environment
   if (env === 'production' && store instanceof MemoryStore) {
     console.warn(warning)
   }
   // #endregion session-validation
 
   // #region store-generate
-  // generates the new session
   store.generate = function (req) {
     req.sessionID = generateId(req)
     req.session = new Session(req)
@@ -261,7 +249,7 @@ function session(options?: SessionOptions): SessionMiddleware {
   // #region store-readiness
   const storeImplementsTouch = typeof store.touch === 'function'
 
-  // register event listeners for the store to track readiness
+  // while the store reports its backend gone, requests go on without a session
   let storeReady = true
   store.on('disconnect', function ondisconnect() {
     storeReady = false
@@ -273,21 +261,19 @@ function session(options?: SessionOptions): SessionMiddleware {
 
   // #region middleware-entry
   return function session(req, res, next) {
-    // self-awareness
+    // a session middleware mounted earlier has already done the work
     if (req.session) {
       next()
       return
     }
 
-    // Handle connection as if there is no session if
-    // the store has temporarily disconnected etc
     if (!storeReady) {
       debug('store is disconnected')
       next()
       return
     }
 
-    // pathname mismatch
+    // the browser sends the cookie only under its path; elsewhere every session would be new
     const originalPath = (parseUrl.original(req) as Url).pathname || '/'
     const resolvedCookieOptions = typeof cookieOptions === 'function' ? cookieOptions(req) : cookieOptions
     if (originalPath.indexOf(resolvedCookieOptions.path || '/') !== 0) {
@@ -296,30 +282,29 @@ function session(options?: SessionOptions): SessionMiddleware {
       return
     }
 
-    // ensure a secret is available or bail
     if (!secret && !req.secret) {
       next(new Error('secret option required for sessions'))
       return
     }
 
-    // backwards compatibility for signed cookies
-    // req.secret is passed from the cookie parser middleware
+    // without a secret of its own, the middleware borrows the one cookie-parser was given
     const secrets = (secret || [req.secret]) as SecretKey[]
 
+    // what the end of the response compares with: the session as the route got it, and as last saved
     let originalHash: string | undefined
     let originalId: string | undefined
     let savedHash: string | undefined
     let touched = false
 
-    // expose store
+    // the session's own methods find the store here
     req.sessionStore = store
 
-    // get the session ID from the cookie
+    // kept apart from req.sessionID, which regenerate() changes: is this still the browser's session?
     const cookieId = (req.sessionID = getcookie(req, name, secrets))
     // #endregion middleware-entry
 
     // #region on-headers
-    // set-cookie
+    // the last moment a header can be added
     onHeaders(res, function () {
       if (!req.session) {
         debug('no session')
@@ -330,19 +315,17 @@ function session(options?: SessionOptions): SessionMiddleware {
         return
       }
 
-      // only send secure cookies via https
+      // a browser would drop a Secure cookie that arrived over plain HTTP
       if (req.session.cookie.secure && !issecure(req, trustProxy)) {
         debug('not secured')
         return
       }
 
       if (!touched) {
-        // touch session
         req.session.touch()
         touched = true
       }
 
-      // set cookie
       try {
         setcookie(res, name, req.sessionID as string, secrets[0], req.session.cookie.data)
       } catch (err) {
@@ -364,7 +347,7 @@ function session(options?: SessionOptions): SessionMiddleware {
     // #endregion response-internals
 
     // #region end-proxy
-    // proxy end() to commit the session
+    // the route's res.end comes through here, so that the store is written before the response completes
     const _end = res.end as EndFunction
     const _write = res.write as WriteFunction
     let ended = false
@@ -409,7 +392,7 @@ function session(options?: SessionOptions): SessionMiddleware {
         const contentLength = Number(res.getHeader('Content-Length'))
 
         if (!isNaN(contentLength) && contentLength > 0) {
-          // measure chunk
+          // hold back the last byte, so that a client counting bytes waits for the store
           chunk = !Buffer.isBuffer(chunk) ? Buffer.from(chunk as string, encoding) : chunk
           encoding = undefined
 
@@ -431,7 +414,6 @@ function session(options?: SessionOptions): SessionMiddleware {
 
       // #region end-destroy
       if (shouldDestroy(req)) {
-        // destroy session
         debug('destroying')
         store.destroy(req.sessionID as string, function ondestroy(err) {
           if (err) {
@@ -445,14 +427,12 @@ function session(options?: SessionOptions): SessionMiddleware {
         return writetop()
       }
 
-      // no session to save
       if (!req.session) {
         debug('no session')
         return _end.call(res, chunk, encoding)
       }
 
       if (!touched) {
-        // touch session
         req.session.touch()
         touched = true
       }
@@ -470,7 +450,6 @@ function session(options?: SessionOptions): SessionMiddleware {
 
         return writetop()
       } else if (storeImplementsTouch && shouldTouch(req)) {
-        // store implements touch method
         debug('touching')
         // storeImplementsTouch has checked that touch exists
         store.touch!(req.sessionID as string, req.session as unknown as SessionData, function ontouch(err) {
@@ -490,7 +469,6 @@ function session(options?: SessionOptions): SessionMiddleware {
     // #endregion end-save-touch
 
     // #region generate-inflate
-    // generate the session
     function generate() {
       store.generate(req)
       originalId = req.sessionID
@@ -498,7 +476,6 @@ function session(options?: SessionOptions): SessionMiddleware {
       wrapmethods(req.session as Session)
     }
 
-    // inflate the session
     function inflate(req: SessionRequest, sess: SessionData) {
       store.createSession(req, sess)
       originalId = req.sessionID
@@ -523,7 +500,7 @@ function session(options?: SessionOptions): SessionMiddleware {
       }
     }
 
-    // wrap session methods
+    // a save made by the route records what the store now holds
     function wrapmethods(sess: Session) {
       const _reload = sess.reload
       const _save = sess.save
@@ -556,28 +533,23 @@ function session(options?: SessionOptions): SessionMiddleware {
     // #endregion wrapmethods
 
     // #region is-modified-saved
-    // check if session has been modified
     function isModified(sess: Session) {
       return originalId !== sess.id || originalHash !== hash(sess)
     }
 
-    // check if session has been saved
     function isSaved(sess: Session) {
       return originalId === sess.id && savedHash === hash(sess)
     }
     // #endregion is-modified-saved
 
     // #region should-destroy
-    // determine if session should be destroyed
     function shouldDestroy(req: SessionRequest) {
       return req.sessionID && unsetDestroy && req.session == null
     }
     // #endregion should-destroy
 
     // #region should-save
-    // determine if session should be saved to store
     function shouldSave(req: SessionRequest) {
-      // cannot set cookie without a session ID
       if (typeof req.sessionID !== 'string') {
         debug('session ignored because of bogus req.sessionID %o', req.sessionID)
         return false
@@ -590,9 +562,8 @@ function session(options?: SessionOptions): SessionMiddleware {
     // #endregion should-save
 
     // #region should-touch
-    // determine if session should be touched
+    // saving writes the new expiry anyway, so touch only what will not be saved
     function shouldTouch(req: SessionRequest) {
-      // cannot set cookie without a session ID
       if (typeof req.sessionID !== 'string') {
         debug('session ignored because of bogus req.sessionID %o', req.sessionID)
         return false
@@ -603,9 +574,7 @@ function session(options?: SessionOptions): SessionMiddleware {
     // #endregion should-touch
 
     // #region should-set-cookie
-    // determine if cookie should be set on response
     function shouldSetCookie(req: SessionRequest) {
-      // cannot set cookie without a session ID
       if (typeof req.sessionID !== 'string') {
         return false
       }
@@ -617,7 +586,6 @@ function session(options?: SessionOptions): SessionMiddleware {
     // #endregion should-set-cookie
 
     // #region load-or-generate
-    // generate a session if the browser doesn't send a sessionID
     if (!req.sessionID) {
       debug('no SID sent, generating session')
       generate()
@@ -625,10 +593,9 @@ function session(options?: SessionOptions): SessionMiddleware {
       return
     }
 
-    // generate the session object
     debug('fetching %s', req.sessionID)
     store.get(req.sessionID, function (err, sess) {
-      // error handling
+      // stores kept in files say ENOENT for a session they do not have: not an error
       if (err && (err as NodeJS.ErrnoException).code !== 'ENOENT') {
         debug('error %j', err)
         next(err)
@@ -668,7 +635,6 @@ function getcookie(req: SessionRequest, name: string, secrets: SecretKey[]): str
   let raw: unknown
   let val: string | false | undefined
 
-  // read from cookie header
   if (header) {
     const cookies = cookie.parse(header)
 
@@ -690,7 +656,7 @@ function getcookie(req: SessionRequest, name: string, secrets: SecretKey[]): str
   // #endregion getcookie
 
   // #region getcookie-compat
-  // back-compat read from cookieParser() signedCookies data
+  // apps that ran cookie-parser first: look where it left the cookie, already unsigned
   if (!val && req.signedCookies) {
     val = req.signedCookies[name] as string | undefined
 
@@ -699,7 +665,7 @@ function getcookie(req: SessionRequest, name: string, secrets: SecretKey[]): str
     }
   }
 
-  // back-compat read from cookieParser() cookies data
+  // and where it left the cookie still signed
   if (!val && req.cookies) {
     raw = req.cookies[name]
 
@@ -730,15 +696,18 @@ function getcookie(req: SessionRequest, name: string, secrets: SecretKey[]): str
 function hash(sess: object): string {
   let str: string
 
+  // an object with its own toJSON must be serialised through it, so it takes the replacer
   if (typeof (sess as { toJSON?: unknown }).toJSON === 'function') {
     str = JSON.stringify(sess, function (this: unknown, key: string, val: unknown) {
       return this === sess && key === 'cookie' ? undefined : val
     })
   } else {
+    // any replacer keeps V8 off its fast serialiser; a copy without the cookie gives the same text
     const copy: Record<string, unknown> = {}
     for (const key of Object.keys(sess)) {
       if (key === 'cookie') continue
       const value = (sess as Record<string, unknown>)[key]
+      // a stored "__proto__" key is data: define it, since assigning it would set the prototype
       if (key === '__proto__')
         Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true })
       else copy[key] = value
@@ -753,22 +722,20 @@ function hash(sess: object): string {
 // #region issecure
 /** Decide whether the request reached us over HTTPS, trusting a proxy only as told. */
 function issecure(req: SessionRequest, trustProxy: boolean | undefined): boolean {
-  // socket is https server
   if (req.connection && (req.connection as { encrypted?: boolean }).encrypted) {
     return true
   }
 
-  // do not trust proxy
   if (trustProxy === false) {
     return false
   }
 
-  // no explicit trust; try req.secure from express
+  // Express's req.secure honours its own trust proxy setting
   if (trustProxy !== true) {
     return req.secure === true
   }
 
-  // read the proto from x-forwarded-proto header
+  // each proxy on the way appends its hop: the first is the client's
   const header = (req.headers['x-forwarded-proto'] as string | undefined) || ''
   const index = header.indexOf(',')
   const proto = index !== -1 ? header.substr(0, index).toLowerCase().trim() : header.toLowerCase().trim()

@@ -101,6 +101,53 @@ function split(entries: FunctionEntry[]): { shared: string[]; unshared: string[]
   }
 }
 
+/** The text of every comment in a file, one entry per comment, lines kept. */
+function commentsOf(text: string, jsx = false): string[] {
+  const scanner = ts.createScanner(
+    ts.ScriptTarget.Latest,
+    false,
+    jsx ? ts.LanguageVariant.JSX : ts.LanguageVariant.Standard,
+    text
+  )
+  const out: string[] = []
+  for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
+    if (kind === ts.SyntaxKind.SingleLineCommentTrivia || kind === ts.SyntaxKind.MultiLineCommentTrivia)
+      out.push(scanner.getTokenText())
+  }
+  return out
+}
+
+/** A comment's lines as bare lower-case words, markers and punctuation gone, empty lines dropped. */
+function wordsOf(comment: string): string[] {
+  return comment
+    .split('\n')
+    .map((line) =>
+      line
+        .replace(/^\s*(\/\/+|\/\*+!?|\*+\/|\*)/, '')
+        .replace(/\*+\/\s*$/, '')
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, ' ')
+        .trim()
+    )
+    .filter((line) => line !== '')
+}
+
+/**
+ * The comments of ours that repeat upstream's: a line equal to one of
+ * upstream's, or a comment that holds one of upstream's comments (four
+ * words or more) anywhere in it.
+ */
+function copiedComments(ours: string, upstream: string): string[] {
+  const theirs = commentsOf(upstream).map(wordsOf)
+  const theirLines = new Set(theirs.flat())
+  const theirWhole = theirs.map((lines) => lines.join(' ')).filter((whole) => whole.split(' ').length >= 4)
+  return commentsOf(ours).filter((comment) => {
+    const lines = wordsOf(comment)
+    const whole = lines.join(' ')
+    return lines.some((line) => theirLines.has(line)) || theirWhole.some((text) => whole.includes(text))
+  })
+}
+
 describe('side by side with express-session 1.19.0', () => {
   it('the installed express-session, which the comparison reads, is exactly 1.19.0', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(upstreamDir, 'package.json'), 'utf8')) as { version: string }
@@ -135,6 +182,26 @@ describe('side by side with express-session 1.19.0', () => {
     const ours = declarations('index.ts', fs.readFileSync(path.join(root, 'src/index.ts'), 'utf8'))
     expect(upstream).toHaveLength(21)
     expect(ours).toEqual(upstream)
+  })
+
+  it.each(pairs)('%s has no comment copied from upstream %s', (oursFile, upstreamFile) => {
+    const ours = fs.readFileSync(path.join(root, oursFile), 'utf8')
+    const upstream = fs.readFileSync(path.join(upstreamDir, upstreamFile), 'utf8')
+    expect(copiedComments(ours, upstream)).toEqual([])
+  })
+
+  it('the comment check notices a copied line, a copied comment inside a longer one, and lets our own words pass', () => {
+    const upstream =
+      '// self-awareness\nx()\n/**\n * Hash the given `sess` object omitting changes to `.cookie`.\n */\n'
+    const ours = [
+      '  // Self-Awareness!',
+      '/** We hash the given sess object, omitting changes to .cookie, and more. */',
+      '// a session middleware mounted earlier has already done the work'
+    ].join('\n')
+    expect(copiedComments(ours, upstream)).toEqual([
+      '// Self-Awareness!',
+      '/** We hash the given sess object, omitting changes to .cookie, and more. */'
+    ])
   })
 
   it('the comparison notices a helper moved out of the middleware', () => {

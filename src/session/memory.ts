@@ -124,7 +124,7 @@ MemoryStore.prototype.touch = function touch(this: MemoryStore, sessionId, sessi
   const currentSession = getSession.call(this, sessionId)
 
   if (currentSession) {
-    // update expiration
+    // only the cookie changes: it carries the new expiry
     currentSession.cookie = session.cookie
     this.sessions[sessionId] = JSON.stringify(currentSession)
   }
@@ -142,14 +142,13 @@ function getSession(this: MemoryStore, sessionId: string): SessionData | undefin
     return
   }
 
-  // parse
   const sess = JSON.parse(json) as SessionData
 
   if (sess.cookie) {
     const stored: unknown = sess.cookie.expires
     const expires = typeof stored === 'string' ? new Date(stored) : (stored as Date | null | undefined)
 
-    // destroy expired session
+    // nothing sweeps this store: an expired session goes when it is next read
     if (expires && expires.valueOf() <= Date.now()) {
       delete this.sessions[sessionId]
       return

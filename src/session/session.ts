@@ -120,7 +120,7 @@ const Session = function Session(this: Session, req: SessionRequest, data?: obje
   Object.defineProperty(this, 'id', { value: req.sessionID })
 
   if (typeof data === 'object' && data !== null) {
-    // merge data into this, ignoring prototype properties
+    // stored data must not shadow id, req or a method, whatever its keys
     for (const prop in data) {
       if (!(prop in this)) {
         ;(this as unknown as Record<string, unknown>)[prop] = (data as Record<string, unknown>)[prop]

@@ -127,11 +127,11 @@ Store.prototype.createSession = function (this: Store, req: SessionRequest, sess
   sess.cookie = new Cookie(sess.cookie)
 
   if (typeof expires === 'string') {
-    // convert expires to a Date object
+    // JSON turned the date into a string
     sess.cookie.expires = new Date(expires)
   }
 
-  // keep originalMaxAge intact
+  // setting expires above recomputed originalMaxAge from the time left; the stored value wins
   sess.cookie.originalMaxAge = originalMaxAge
 
   req.session = new Session(req, sess)
