@@ -1,4 +1,4 @@
-// #region imports
+// #region imports (index.js 11-29)
 /**
  * express-session 1.19.0, reimplemented in TypeScript: the `session()`
  * middleware, its options, and the classes behind `req.session`.
@@ -31,11 +31,11 @@ const debug: (formatter: string, ...args: unknown[]) => void = createDebug.enabl
 const deprecate = depd('express-session')
 // #endregion imports
 
-// #region env
+// #region env (index.js 31-33)
 const env = process.env.NODE_ENV
 // #endregion env
 
-// #region exports
+// #region exports (index.js 35-48)
 export default session
 // the binding require() returns when a CommonJS caller loads this ES module
 export { session as 'module.exports' }
@@ -62,19 +62,19 @@ export type {
 export type { StoreConstructor } from './session/store.js'
 // #endregion exports
 
-// #region warning
+// #region warning (index.js 50-57)
 const warning =
   'Warning: connect.session() MemoryStore is not\n' +
   'designed for a production environment, as it will leak\n' +
   'memory, and will not scale past a single process.'
 // #endregion warning
 
-// #region defer
+// #region defer (index.js 59-67)
 // upstream kept a fallback for Node.js 0.8, which had no setImmediate
 const defer = setImmediate
 // #endregion defer
 
-// #region types
+// #region types (ours only)
 /**
  * A key `createHmac` accepts: a string, a Buffer or typed array, or a `KeyObject`.
  */
@@ -140,7 +140,7 @@ declare global {
 
 // #endregion types
 
-// #region session-setup
+// #region session-setup (index.js 69-115)
 /**
  * Create the session middleware.
  *
@@ -188,7 +188,7 @@ function session(options?: SessionOptions): SessionMiddleware {
   let secret = opts.secret
   // #endregion session-setup
 
-  // #region session-validation
+  // #region session-validation (index.js 117-155)
   if (typeof generateId !== 'function') {
     throw new TypeError('genid option must be a function')
   }
@@ -226,7 +226,7 @@ function session(options?: SessionOptions): SessionMiddleware {
   }
   // #endregion session-validation
 
-  // #region store-generate
+  // #region store-generate (index.js 157-172)
   store.generate = function (req) {
     req.sessionID = generateId(req)
     req.session = new Session(req)
@@ -246,7 +246,7 @@ function session(options?: SessionOptions): SessionMiddleware {
   }
   // #endregion store-generate
 
-  // #region store-readiness
+  // #region store-touch-and-readiness (index.js 174-183)
   const storeImplementsTouch = typeof store.touch === 'function'
 
   // while the store reports its backend gone, requests go on without a session
@@ -257,9 +257,9 @@ function session(options?: SessionOptions): SessionMiddleware {
   store.on('connect', function onconnect() {
     storeReady = true
   })
-  // #endregion store-readiness
+  // #endregion store-touch-and-readiness
 
-  // #region middleware-entry
+  // #region middleware-entry (index.js 185-228)
   return function session(req, res, next) {
     // a session middleware mounted earlier has already done the work
     if (req.session) {
@@ -303,7 +303,7 @@ function session(options?: SessionOptions): SessionMiddleware {
     const cookieId = (req.sessionID = getcookie(req, name, secrets))
     // #endregion middleware-entry
 
-    // #region on-headers
+    // #region on-headers (index.js 230-259)
     // the last moment a header can be added
     onHeaders(res, function () {
       if (!req.session) {
@@ -334,7 +334,7 @@ function session(options?: SessionOptions): SessionMiddleware {
     })
     // #endregion on-headers
 
-    // #region response-internals
+    // #region response-internals (ours only)
     /** `res.end` and `res.write` as the proxy calls them, without their callback overloads. */
     type EndFunction = (this: ServerResponse, chunk?: unknown, encoding?: BufferEncoding) => unknown
     type WriteFunction = (this: ServerResponse, chunk: unknown, encoding?: BufferEncoding) => boolean
@@ -346,12 +346,12 @@ function session(options?: SessionOptions): SessionMiddleware {
     }
     // #endregion response-internals
 
-    // #region end-proxy
+    // #region end-proxy (index.js 261-375)
     // the route's res.end comes through here, so that the store is written before the response completes
     const _end = res.end as EndFunction
     const _write = res.write as WriteFunction
     let ended = false
-    res.end = function end(chunk?: unknown, encoding?: BufferEncoding) {
+    res.end = function end(chunk?: string | Buffer, encoding?: BufferEncoding) {
       if (ended) {
         return false
       }
@@ -360,9 +360,7 @@ function session(options?: SessionOptions): SessionMiddleware {
 
       let ret: unknown
       let sync = true
-      // #endregion end-proxy
 
-      // #region writeend
       function writeend() {
         if (sync) {
           ret = _end.call(res, chunk, encoding)
@@ -372,9 +370,7 @@ function session(options?: SessionOptions): SessionMiddleware {
 
         _end.call(res)
       }
-      // #endregion writeend
 
-      // #region writetop
       function writetop() {
         if (!sync) {
           return ret
@@ -393,14 +389,13 @@ function session(options?: SessionOptions): SessionMiddleware {
 
         if (!isNaN(contentLength) && contentLength > 0) {
           // hold back the last byte, so that a client counting bytes waits for the store
-          chunk = !Buffer.isBuffer(chunk) ? Buffer.from(chunk as string, encoding) : chunk
+          chunk = !Buffer.isBuffer(chunk) ? Buffer.from(chunk, encoding) : chunk
           encoding = undefined
 
-          const bytes = chunk as Buffer
-          if (bytes.length !== 0) {
+          if (chunk.length !== 0) {
             debug('split response')
-            ret = _write.call(res, bytes.slice(0, bytes.length - 1))
-            chunk = bytes.slice(bytes.length - 1, bytes.length)
+            ret = _write.call(res, chunk.slice(0, chunk.length - 1))
+            chunk = chunk.slice(chunk.length - 1, chunk.length)
             return ret
           }
         }
@@ -410,9 +405,7 @@ function session(options?: SessionOptions): SessionMiddleware {
 
         return ret
       }
-      // #endregion writetop
 
-      // #region end-destroy
       if (shouldDestroy(req)) {
         debug('destroying')
         store.destroy(req.sessionID as string, function ondestroy(err) {
@@ -436,9 +429,7 @@ function session(options?: SessionOptions): SessionMiddleware {
         req.session.touch()
         touched = true
       }
-      // #endregion end-destroy
 
-      // #region end-save-touch
       if (shouldSave(req)) {
         req.session.save(function onsave(err) {
           if (err) {
@@ -466,9 +457,9 @@ function session(options?: SessionOptions): SessionMiddleware {
 
       return _end.call(res, chunk, encoding)
     } as ServerResponse['end']
-    // #endregion end-save-touch
+    // #endregion end-proxy
 
-    // #region generate-inflate
+    // #region generate-inflate (index.js 377-396)
     function generate() {
       store.generate(req)
       originalId = req.sessionID
@@ -489,7 +480,7 @@ function session(options?: SessionOptions): SessionMiddleware {
     }
     // #endregion generate-inflate
 
-    // #region wrapmethods
+    // #region wrapmethods (index.js 398-437)
     function rewrapmethods(sess: Session, callback: SessionCallback) {
       return function (this: unknown) {
         if (req.session !== sess) {
@@ -532,7 +523,7 @@ function session(options?: SessionOptions): SessionMiddleware {
     }
     // #endregion wrapmethods
 
-    // #region is-modified-saved
+    // #region is-modified-saved (index.js 439-447)
     function isModified(sess: Session) {
       return originalId !== sess.id || originalHash !== hash(sess)
     }
@@ -542,13 +533,13 @@ function session(options?: SessionOptions): SessionMiddleware {
     }
     // #endregion is-modified-saved
 
-    // #region should-destroy
+    // #region should-destroy (index.js 449-452)
     function shouldDestroy(req: SessionRequest) {
       return req.sessionID && unsetDestroy && req.session == null
     }
     // #endregion should-destroy
 
-    // #region should-save
+    // #region should-save (index.js 454-465)
     function shouldSave(req: SessionRequest) {
       if (typeof req.sessionID !== 'string') {
         debug('session ignored because of bogus req.sessionID %o', req.sessionID)
@@ -561,7 +552,7 @@ function session(options?: SessionOptions): SessionMiddleware {
     }
     // #endregion should-save
 
-    // #region should-touch
+    // #region should-touch (index.js 467-476)
     // saving writes the new expiry anyway, so touch only what will not be saved
     function shouldTouch(req: SessionRequest) {
       if (typeof req.sessionID !== 'string') {
@@ -573,7 +564,7 @@ function session(options?: SessionOptions): SessionMiddleware {
     }
     // #endregion should-touch
 
-    // #region should-set-cookie
+    // #region should-set-cookie (index.js 478-488)
     function shouldSetCookie(req: SessionRequest) {
       if (typeof req.sessionID !== 'string') {
         return false
@@ -585,7 +576,7 @@ function session(options?: SessionOptions): SessionMiddleware {
     }
     // #endregion should-set-cookie
 
-    // #region load-or-generate
+    // #region load-or-generate (index.js 490-524)
     if (!req.sessionID) {
       debug('no SID sent, generating session')
       generate()
@@ -621,14 +612,14 @@ function session(options?: SessionOptions): SessionMiddleware {
 }
 // #endregion load-or-generate
 
-// #region generate-session-id
+// #region generate-session-id (index.js 526-535)
 /** Make the id of a new session: 24 random bytes, written as 32 base64url characters. */
 function generateSessionId(): string {
   return crypto.randomBytes(24).toString('base64url')
 }
 // #endregion generate-session-id
 
-// #region getcookie
+// #region getcookie (index.js 537-601)
 /** Read the session id from the request's cookies, or `undefined` when none is validly signed. */
 function getcookie(req: SessionRequest, name: string, secrets: SecretKey[]): string | undefined {
   const header = req.headers.cookie
@@ -653,9 +644,7 @@ function getcookie(req: SessionRequest, name: string, secrets: SecretKey[]): str
       }
     }
   }
-  // #endregion getcookie
 
-  // #region getcookie-compat
   // apps that ran cookie-parser first: look where it left the cookie, already unsigned
   if (!val && req.signedCookies) {
     val = req.signedCookies[name] as string | undefined
@@ -689,9 +678,9 @@ function getcookie(req: SessionRequest, name: string, secrets: SecretKey[]): str
 
   return val as string | undefined
 }
-// #endregion getcookie-compat
+// #endregion getcookie
 
-// #region hash
+// #region hash (index.js 603-627)
 /** Fingerprint a session's data, leaving out its cookie, to tell whether a request changed it. */
 function hash(sess: object): string {
   let str: string
@@ -719,7 +708,7 @@ function hash(sess: object): string {
 }
 // #endregion hash
 
-// #region issecure
+// #region issecure (index.js 629-662)
 /** Decide whether the request reached us over HTTPS, trusting a proxy only as told. */
 function issecure(req: SessionRequest, trustProxy: boolean | undefined): boolean {
   if (req.connection && (req.connection as { encrypted?: boolean }).encrypted) {
@@ -744,7 +733,7 @@ function issecure(req: SessionRequest, trustProxy: boolean | undefined): boolean
 }
 // #endregion issecure
 
-// #region setcookie
+// #region setcookie (index.js 664-680)
 /** Sign the session id and append its Set-Cookie header to any already on the response. */
 function setcookie(res: ServerResponse, name: string, val: string, secret: SecretKey, options: object): void {
   const signed = 's:' + signature.sign(val, secret as crypto.CipherKey)
@@ -759,7 +748,7 @@ function setcookie(res: ServerResponse, name: string, val: string, secret: Secre
 }
 // #endregion setcookie
 
-// #region unsigncookie
+// #region unsigncookie (index.js 682-700)
 /** Check a signed value against each secret in turn; the id when one matches, else `false`. */
 function unsigncookie(val: string, secrets: SecretKey[]): string | false {
   for (let i = 0; i < secrets.length; i++) {

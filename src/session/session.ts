@@ -1,4 +1,4 @@
-// #region imports
+// #region imports (ours only)
 /**
  * `req.session`: the object a request carries, holding the session's data
  * as its own enumerable properties and its methods on the prototype.
@@ -12,7 +12,7 @@ import type { Cookie } from './cookie.js'
 import type { Store } from './store.js'
 // #endregion imports
 
-// #region types
+// #region types (ours only)
 /**
  * What a session holds, as a store keeps it. Only `cookie` is known here;
  * an application adds its own fields by declaration merging:
@@ -61,7 +61,7 @@ export interface SessionRequestFields {
 
 // #endregion types
 
-// #region session-interface
+// #region session-interface (ours only)
 /**
  * A session as a request carries it. Its enumerable properties are exactly
  * the session's data (and `cookie`); `id`, `req` and the methods are
@@ -111,7 +111,11 @@ export interface SessionConstructor {
 }
 // #endregion session-interface
 
-// #region constructor
+// #region exports (session/session.js 10-14)
+export { Session as default, Session, Session as 'module.exports' }
+// #endregion exports
+
+// #region constructor (session/session.js 16-36)
 /**
  * The constructor of `req.session`, exported as `session.Session`.
  */
@@ -130,20 +134,20 @@ const Session = function Session(this: Session, req: SessionRequest, data?: obje
 } as unknown as SessionConstructor
 // #endregion constructor
 
-// #region touch
+// #region touch (session/session.js 38-49)
 defineMethod(Session.prototype, 'touch', function touch(this: Session) {
   return this.resetMaxAge()
 })
 // #endregion touch
 
-// #region reset-max-age
+// #region reset-max-age (session/session.js 51-61)
 defineMethod(Session.prototype, 'resetMaxAge', function resetMaxAge(this: Session) {
   this.cookie.maxAge = this.cookie.originalMaxAge
   return this
 })
 // #endregion reset-max-age
 
-// #region save
+// #region save (session/session.js 63-74)
 defineMethod(Session.prototype, 'save', function save(this: Session, fn?: SessionCallback) {
   // what a store keeps of a session is its enumerable properties: its data
   ;(this.req.sessionStore as Store).set(this.id, this as unknown as SessionData, fn || function () {})
@@ -151,7 +155,7 @@ defineMethod(Session.prototype, 'save', function save(this: Session, fn?: Sessio
 })
 // #endregion save
 
-// #region reload
+// #region reload (session/session.js 76-99)
 defineMethod(Session.prototype, 'reload', function reload(this: Session, fn: SessionCallback) {
   const req = this.req
   const store = this.req.sessionStore as Store
@@ -166,7 +170,7 @@ defineMethod(Session.prototype, 'reload', function reload(this: Session, fn: Ses
 })
 // #endregion reload
 
-// #region destroy
+// #region destroy (session/session.js 101-113)
 defineMethod(Session.prototype, 'destroy', function destroy(this: Session, fn?: SessionCallback) {
   delete this.req.session
   ;(this.req.sessionStore as Store).destroy(this.id, fn)
@@ -174,14 +178,14 @@ defineMethod(Session.prototype, 'destroy', function destroy(this: Session, fn?: 
 })
 // #endregion destroy
 
-// #region regenerate
+// #region regenerate (session/session.js 115-126)
 defineMethod(Session.prototype, 'regenerate', function regenerate(this: Session, fn: SessionCallback) {
   ;(this.req.sessionStore as Store).regenerate(this.req, fn)
   return this
 })
 // #endregion regenerate
 
-// #region define-method
+// #region define-method (session/session.js 128-143)
 /** Put a method on a prototype the way built-in methods sit: non-enumerable. */
 function defineMethod<K extends keyof Session>(obj: Session, name: K, fn: Session[K]): void {
   Object.defineProperty(obj, name, {
@@ -192,8 +196,3 @@ function defineMethod<K extends keyof Session>(obj: Session, name: K, fn: Sessio
   })
 }
 // #endregion define-method
-
-// #region exports
-export default Session
-export { Session, Session as 'module.exports' }
-// #endregion exports
