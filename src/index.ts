@@ -685,7 +685,7 @@ function getcookie(req: SessionRequest, name: string, secrets: SecretKey[]): str
 function hash(sess: object): string {
   let str: string
 
-  // an object with its own toJSON must be serialised through it, so it takes the replacer
+  // an object with a toJSON, its own or inherited, must be serialised through it: the replacer it is
   if (typeof (sess as { toJSON?: unknown }).toJSON === 'function') {
     str = JSON.stringify(sess, function (this: unknown, key: string, val: unknown) {
       return this === sess && key === 'cookie' ? undefined : val
@@ -736,7 +736,7 @@ function issecure(req: SessionRequest, trustProxy: boolean | undefined): boolean
 // #region setcookie (index.js 664-680)
 /** Sign the session id and append its Set-Cookie header to any already on the response. */
 function setcookie(res: ServerResponse, name: string, val: string, secret: SecretKey, options: object): void {
-  const signed = 's:' + signature.sign(val, secret as crypto.CipherKey)
+  const signed = 's:' + signature.sign(val, secret)
   const data = cookie.serialize(name, signed, options)
 
   debug('set-cookie %s', data)
@@ -752,7 +752,7 @@ function setcookie(res: ServerResponse, name: string, val: string, secret: Secre
 /** Check a signed value against each secret in turn; the id when one matches, else `false`. */
 function unsigncookie(val: string, secrets: SecretKey[]): string | false {
   for (let i = 0; i < secrets.length; i++) {
-    const result = signature.unsign(val, secrets[i] as crypto.CipherKey)
+    const result = signature.unsign(val, secrets[i])
 
     if (result !== false) {
       return result

@@ -175,7 +175,7 @@ Cookie.prototype = {
   },
 
   get maxAge(): number | null | undefined {
-    return this.expires instanceof Date ? this.expires.valueOf() - Date.now() : (this.expires as null | undefined)
+    return this.expires instanceof Date ? this.expires.valueOf() - Date.now() : this.expires
   },
 
   get data(): CookieData {

@@ -61,7 +61,7 @@ export { MemoryStore as default, MemoryStore, MemoryStore as 'module.exports' }
  */
 const MemoryStore = function MemoryStore(this: MemoryStore) {
   Store.call(this)
-  this.sessions = Object.create(null)
+  this.sessions = Object.create(null) as Record<string, string>
 } as unknown as MemoryStoreConstructor
 // #endregion constructor
 
@@ -72,7 +72,7 @@ util.inherits(MemoryStore, Store)
 // #region all (session/memory.js 51-72)
 MemoryStore.prototype.all = function all(this: MemoryStore, callback) {
   const sessionIds = Object.keys(this.sessions)
-  const sessions: Record<string, SessionData> = Object.create(null)
+  const sessions = Object.create(null) as Record<string, SessionData>
 
   for (let i = 0; i < sessionIds.length; i++) {
     const sessionId = sessionIds[i]
@@ -89,7 +89,7 @@ MemoryStore.prototype.all = function all(this: MemoryStore, callback) {
 
 // #region clear (session/memory.js 74-84)
 MemoryStore.prototype.clear = function clear(this: MemoryStore, callback) {
-  this.sessions = Object.create(null)
+  this.sessions = Object.create(null) as Record<string, string>
   callback && defer(callback)
 }
 // #endregion clear
