@@ -169,22 +169,15 @@ declare global {
 function session(options?: SessionOptions): SessionMiddleware {
   const opts = options || {}
 
+  // each option once, under the name the rest of the closure knows it by
   const cookieOptions = opts.cookie || {}
-
   const generateId = opts.genid || generateSessionId
-
   const name = opts.name || opts.key || 'connect.sid'
-
   const store = opts.store || new MemoryStore()
-
   const trustProxy = opts.proxy
-
   let resaveSession = opts.resave
-
   const rollingSessions = Boolean(opts.rolling)
-
   let saveUninitializedSession = opts.saveUninitialized
-
   let secret = opts.secret
   // #endregion session-setup
 
