@@ -1,4 +1,4 @@
-// #region imports
+// #region imports (index.js 11-29)
 /**
  * express-session 1.19.0, reimplemented in TypeScript: the `session()`
  * middleware, its options, and the classes behind `req.session`.
@@ -20,22 +20,24 @@ import Cookie from './session/cookie.js'
 import type { CookieOptions } from './session/cookie.js'
 import MemoryStore from './session/memory.js'
 import Session from './session/session.js'
-import type { SessionData, SessionRequest } from './session/session.js'
+import type { SessionCallback, SessionData, SessionRequest } from './session/session.js'
 import Store from './session/store.js'
 
-// like upstream's debug 2, decide once whether the namespace is on, so that
-// a disabled debug() costs a call to an empty function and nothing more
-const logger = createDebug('express-session')
-const debug: (formatter: string, ...args: unknown[]) => void = logger.enabled ? logger : function () {}
+// Decided once, when this module loads: with the namespace off, each debug()
+// below is a call to an empty function. A later debug.enable() is not seen.
+const debug: (formatter: string, ...args: unknown[]) => void = createDebug.enabled('express-session')
+  ? createDebug('express-session')
+  : function () {}
 const deprecate = depd('express-session')
 // #endregion imports
 
-// #region env
+// #region env (index.js 31-33)
 const env = process.env.NODE_ENV
 // #endregion env
 
-// #region exports
+// #region exports (index.js 35-48)
 export default session
+// the binding require() returns when a CommonJS caller loads this ES module
 export { session as 'module.exports' }
 
 /** The base class of session stores, as `session.Store`. */
@@ -60,19 +62,19 @@ export type {
 export type { StoreConstructor } from './session/store.js'
 // #endregion exports
 
-// #region warning
+// #region warning (index.js 50-57)
 const warning =
   'Warning: connect.session() MemoryStore is not\n' +
   'designed for a production environment, as it will leak\n' +
   'memory, and will not scale past a single process.'
 // #endregion warning
 
-// #region defer
+// #region defer (index.js 59-67)
 // upstream kept a fallback for Node.js 0.8, which had no setImmediate
 const defer = setImmediate
 // #endregion defer
 
-// #region types
+// #region types (ours only)
 /**
  * A key `createHmac` accepts: a string, a Buffer or typed array, or a `KeyObject`.
  */
@@ -138,19 +140,7 @@ declare global {
 
 // #endregion types
 
-// #region response-internals
-/** `res.end` and `res.write` as the proxy calls them, without their callback overloads. */
-type EndFunction = (this: ServerResponse, chunk?: unknown, encoding?: BufferEncoding) => unknown
-type WriteFunction = (this: ServerResponse, chunk: unknown, encoding?: BufferEncoding) => boolean
-
-/** A response with the two Node.js internals the `res.end` proxy relies on. */
-interface ResponseInternals extends ServerResponse {
-  _header?: string | null
-  _implicitHeader(): void
-}
-// #endregion response-internals
-
-// #region session-setup
+// #region session-setup (index.js 69-115)
 /**
  * Create the session middleware.
  *
@@ -179,35 +169,19 @@ interface ResponseInternals extends ServerResponse {
 function session(options?: SessionOptions): SessionMiddleware {
   const opts = options || {}
 
-  // get the cookie options
+  // each option once, under the name the rest of the closure knows it by
   const cookieOptions = opts.cookie || {}
-
-  // get the session id generate function
   const generateId = opts.genid || generateSessionId
-
-  // get the session cookie name
   const name = opts.name || opts.key || 'connect.sid'
-
-  // get the session store
   const store = opts.store || new MemoryStore()
-
-  // get the trust proxy setting
   const trustProxy = opts.proxy
-
-  // get the resave session option
   let resaveSession = opts.resave
-
-  // get the rolling session option
   const rollingSessions = Boolean(opts.rolling)
-
-  // get the save uninitialized session option
   let saveUninitializedSession = opts.saveUninitialized
-
-  // get the cookie signing secret
   let secret = opts.secret
   // #endregion session-setup
 
-  // #region session-validation
+  // #region session-validation (index.js 117-155)
   if (typeof generateId !== 'function') {
     throw new TypeError('genid option must be a function')
   }
@@ -226,7 +200,6 @@ function session(options?: SessionOptions): SessionMiddleware {
     throw new TypeError('unset option must be "destroy" or "keep"')
   }
 
-  // TODO: switch to "destroy" on next major
   const unsetDestroy = opts.unset === 'destroy'
 
   if (Array.isArray(secret) && secret.length === 0) {
@@ -241,15 +214,12 @@ function session(options?: SessionOptions): SessionMiddleware {
     deprecate('req.secret; provide secret option')
   }
 
-  // notify user that this store is not
-  // meant for a production environment
   if (env === 'production' && store instanceof MemoryStore) {
     console.warn(warning)
   }
   // #endregion session-validation
 
-  // #region store-generate
-  // generates the new session
+  // #region store-generate (index.js 157-172)
   store.generate = function (req) {
     req.sessionID = generateId(req)
     req.session = new Session(req)
@@ -269,10 +239,10 @@ function session(options?: SessionOptions): SessionMiddleware {
   }
   // #endregion store-generate
 
-  // #region store-readiness
+  // #region store-touch-and-readiness (index.js 174-183)
   const storeImplementsTouch = typeof store.touch === 'function'
 
-  // register event listeners for the store to track readiness
+  // while the store reports its backend gone, requests go on without a session
   let storeReady = true
   store.on('disconnect', function ondisconnect() {
     storeReady = false
@@ -280,34 +250,23 @@ function session(options?: SessionOptions): SessionMiddleware {
   store.on('connect', function onconnect() {
     storeReady = true
   })
+  // #endregion store-touch-and-readiness
 
-  // what every request's helpers need to know of the options
-  const config: MiddlewareConfig = {
-    store,
-    resaveSession,
-    saveUninitializedSession,
-    rollingSessions,
-    unsetDestroy
-  }
-  // #endregion store-readiness
-
-  // #region middleware-entry
+  // #region middleware-entry (index.js 185-228)
   return function session(req, res, next) {
-    // self-awareness
+    // a session middleware mounted earlier has already done the work
     if (req.session) {
       next()
       return
     }
 
-    // Handle connection as if there is no session if
-    // the store has temporarily disconnected etc
     if (!storeReady) {
       debug('store is disconnected')
       next()
       return
     }
 
-    // pathname mismatch
+    // the browser sends the cookie only under its path; elsewhere every session would be new
     const originalPath = (parseUrl.original(req) as Url).pathname || '/'
     const resolvedCookieOptions = typeof cookieOptions === 'function' ? cookieOptions(req) : cookieOptions
     if (originalPath.indexOf(resolvedCookieOptions.path || '/') !== 0) {
@@ -316,59 +275,50 @@ function session(options?: SessionOptions): SessionMiddleware {
       return
     }
 
-    // ensure a secret is available or bail
     if (!secret && !req.secret) {
       next(new Error('secret option required for sessions'))
       return
     }
 
-    // backwards compatibility for signed cookies
-    // req.secret is passed from the cookie parser middleware
+    // without a secret of its own, the middleware borrows the one cookie-parser was given
     const secrets = (secret || [req.secret]) as SecretKey[]
 
-    // expose store
+    // what the end of the response compares with: the session as the route got it, and as last saved
+    let originalHash: string | undefined
+    let originalId: string | undefined
+    let savedHash: string | undefined
+    let touched = false
+
+    // the session's own methods find the store here
     req.sessionStore = store
 
-    // get the session ID from the cookie
+    // kept apart from req.sessionID, which regenerate() changes: is this still the browser's session?
     const cookieId = (req.sessionID = getcookie(req, name, secrets))
-
-    // what this request remembers about its session until the response ends
-    const state: RequestState = {
-      req,
-      config,
-      cookieId,
-      originalId: undefined,
-      originalHash: undefined,
-      savedHash: undefined,
-      touched: false
-    }
     // #endregion middleware-entry
 
-    // #region on-headers
-    // set-cookie
+    // #region on-headers (index.js 230-259)
+    // the last moment a header can be added
     onHeaders(res, function () {
       if (!req.session) {
         debug('no session')
         return
       }
 
-      if (!shouldSetCookie(state)) {
+      if (!shouldSetCookie(req)) {
         return
       }
 
-      // only send secure cookies via https
+      // a browser would drop a Secure cookie that arrived over plain HTTP
       if (req.session.cookie.secure && !issecure(req, trustProxy)) {
         debug('not secured')
         return
       }
 
-      if (!state.touched) {
-        // touch session
+      if (!touched) {
         req.session.touch()
-        state.touched = true
+        touched = true
       }
 
-      // set cookie
       try {
         setcookie(res, name, req.sessionID as string, secrets[0], req.session.cookie.data)
       } catch (err) {
@@ -377,12 +327,24 @@ function session(options?: SessionOptions): SessionMiddleware {
     })
     // #endregion on-headers
 
-    // #region end-proxy
-    // proxy end() to commit the session
+    // #region response-internals (ours only)
+    /** `res.end` and `res.write` as the proxy calls them, without their callback overloads. */
+    type EndFunction = (this: ServerResponse, chunk?: unknown, encoding?: BufferEncoding) => unknown
+    type WriteFunction = (this: ServerResponse, chunk: unknown, encoding?: BufferEncoding) => boolean
+
+    /** A response with the two Node.js internals the `res.end` proxy relies on. */
+    interface ResponseInternals extends ServerResponse {
+      _header?: string | null
+      _implicitHeader(): void
+    }
+    // #endregion response-internals
+
+    // #region end-proxy (index.js 261-375)
+    // the route's res.end comes through here, so that the store is written before the response completes
     const _end = res.end as EndFunction
     const _write = res.write as WriteFunction
     let ended = false
-    res.end = function end(chunk?: unknown, encoding?: BufferEncoding) {
+    res.end = function end(chunk?: string | Buffer, encoding?: BufferEncoding) {
       if (ended) {
         return false
       }
@@ -391,9 +353,7 @@ function session(options?: SessionOptions): SessionMiddleware {
 
       let ret: unknown
       let sync = true
-      // #endregion end-proxy
 
-      // #region writeend
       function writeend() {
         if (sync) {
           ret = _end.call(res, chunk, encoding)
@@ -403,9 +363,7 @@ function session(options?: SessionOptions): SessionMiddleware {
 
         _end.call(res)
       }
-      // #endregion writeend
 
-      // #region writetop
       function writetop() {
         if (!sync) {
           return ret
@@ -423,15 +381,14 @@ function session(options?: SessionOptions): SessionMiddleware {
         const contentLength = Number(res.getHeader('Content-Length'))
 
         if (!isNaN(contentLength) && contentLength > 0) {
-          // measure chunk
-          chunk = !Buffer.isBuffer(chunk) ? Buffer.from(chunk as string, encoding) : chunk
+          // hold back the last byte, so that a client counting bytes waits for the store
+          chunk = !Buffer.isBuffer(chunk) ? Buffer.from(chunk, encoding) : chunk
           encoding = undefined
 
-          const bytes = chunk as Buffer
-          if (bytes.length !== 0) {
+          if (chunk.length !== 0) {
             debug('split response')
-            ret = _write.call(res, bytes.slice(0, bytes.length - 1))
-            chunk = bytes.slice(bytes.length - 1, bytes.length)
+            ret = _write.call(res, chunk.slice(0, chunk.length - 1))
+            chunk = chunk.slice(chunk.length - 1, chunk.length)
             return ret
           }
         }
@@ -441,11 +398,8 @@ function session(options?: SessionOptions): SessionMiddleware {
 
         return ret
       }
-      // #endregion writetop
 
-      // #region end-destroy
-      if (shouldDestroy(state)) {
-        // destroy session
+      if (shouldDestroy(req)) {
         debug('destroying')
         store.destroy(req.sessionID as string, function ondestroy(err) {
           if (err) {
@@ -459,21 +413,17 @@ function session(options?: SessionOptions): SessionMiddleware {
         return writetop()
       }
 
-      // no session to save
       if (!req.session) {
         debug('no session')
         return _end.call(res, chunk, encoding)
       }
 
-      if (!state.touched) {
-        // touch session
+      if (!touched) {
         req.session.touch()
-        state.touched = true
+        touched = true
       }
-      // #endregion end-destroy
 
-      // #region end-save-touch
-      if (shouldSave(state)) {
+      if (shouldSave(req)) {
         req.session.save(function onsave(err) {
           if (err) {
             defer(next, err)
@@ -483,8 +433,7 @@ function session(options?: SessionOptions): SessionMiddleware {
         })
 
         return writetop()
-      } else if (storeImplementsTouch && shouldTouch(state)) {
-        // store implements touch method
+      } else if (storeImplementsTouch && shouldTouch(req)) {
         debug('touching')
         // storeImplementsTouch has checked that touch exists
         store.touch!(req.sessionID as string, req.session as unknown as SessionData, function ontouch(err) {
@@ -501,21 +450,136 @@ function session(options?: SessionOptions): SessionMiddleware {
 
       return _end.call(res, chunk, encoding)
     } as ServerResponse['end']
-    // #endregion end-save-touch
+    // #endregion end-proxy
 
-    // #region load-or-generate
-    // generate a session if the browser doesn't send a sessionID
+    // #region generate-inflate (index.js 377-396)
+    function generate() {
+      store.generate(req)
+      originalId = req.sessionID
+      originalHash = hash(req.session as Session)
+      wrapmethods(req.session as Session)
+    }
+
+    function inflate(req: SessionRequest, sess: SessionData) {
+      store.createSession(req, sess)
+      originalId = req.sessionID
+      originalHash = hash(sess)
+
+      if (!resaveSession) {
+        savedHash = originalHash
+      }
+
+      wrapmethods(req.session as Session)
+    }
+    // #endregion generate-inflate
+
+    // #region wrapmethods (index.js 398-437)
+    function rewrapmethods(sess: Session, callback: SessionCallback) {
+      return function (this: unknown) {
+        if (req.session !== sess) {
+          wrapmethods(req.session as Session)
+        }
+
+        callback.apply(this, arguments as unknown as Parameters<SessionCallback>)
+      }
+    }
+
+    // a save made by the route records what the store now holds
+    function wrapmethods(sess: Session) {
+      const _reload = sess.reload
+      const _save = sess.save
+
+      function reload(this: Session, callback: SessionCallback) {
+        debug('reloading %s', this.id)
+        _reload.call(this, rewrapmethods(this, callback))
+      }
+
+      function save(this: Session) {
+        debug('saving %s', this.id)
+        savedHash = hash(this)
+        _save.apply(this, arguments as unknown as Parameters<Session['save']>)
+      }
+
+      Object.defineProperty(sess, 'reload', {
+        configurable: true,
+        enumerable: false,
+        value: reload,
+        writable: true
+      })
+
+      Object.defineProperty(sess, 'save', {
+        configurable: true,
+        enumerable: false,
+        value: save,
+        writable: true
+      })
+    }
+    // #endregion wrapmethods
+
+    // #region is-modified-saved (index.js 439-447)
+    function isModified(sess: Session) {
+      return originalId !== sess.id || originalHash !== hash(sess)
+    }
+
+    function isSaved(sess: Session) {
+      return originalId === sess.id && savedHash === hash(sess)
+    }
+    // #endregion is-modified-saved
+
+    // #region should-destroy (index.js 449-452)
+    function shouldDestroy(req: SessionRequest) {
+      return req.sessionID && unsetDestroy && req.session == null
+    }
+    // #endregion should-destroy
+
+    // #region should-save (index.js 454-465)
+    function shouldSave(req: SessionRequest) {
+      if (typeof req.sessionID !== 'string') {
+        debug('session ignored because of bogus req.sessionID %o', req.sessionID)
+        return false
+      }
+
+      return !saveUninitializedSession && !savedHash && cookieId !== req.sessionID
+        ? isModified(req.session as Session)
+        : !isSaved(req.session as Session)
+    }
+    // #endregion should-save
+
+    // #region should-touch (index.js 467-476)
+    // saving writes the new expiry anyway, so touch only what will not be saved
+    function shouldTouch(req: SessionRequest) {
+      if (typeof req.sessionID !== 'string') {
+        debug('session ignored because of bogus req.sessionID %o', req.sessionID)
+        return false
+      }
+
+      return cookieId === req.sessionID && !shouldSave(req)
+    }
+    // #endregion should-touch
+
+    // #region should-set-cookie (index.js 478-488)
+    function shouldSetCookie(req: SessionRequest) {
+      if (typeof req.sessionID !== 'string') {
+        return false
+      }
+
+      return cookieId !== req.sessionID
+        ? saveUninitializedSession || isModified(req.session as Session)
+        : rollingSessions || ((req.session as Session).cookie.expires != null && isModified(req.session as Session))
+    }
+    // #endregion should-set-cookie
+
+    // #region load-or-generate (index.js 490-524)
     if (!req.sessionID) {
       debug('no SID sent, generating session')
-      generate(state)
+      generate()
       next()
       return
     }
 
-    // generate the session object
     debug('fetching %s', req.sessionID)
     store.get(req.sessionID, function (err, sess) {
-      // error handling
+      // stores kept in files say ENOENT for a session they do not have: not an error
       if (err && (err as NodeJS.ErrnoException).code !== 'ENOENT') {
         debug('error %j', err)
         next(err)
@@ -525,10 +589,10 @@ function session(options?: SessionOptions): SessionMiddleware {
       try {
         if (err || !sess) {
           debug('no session found')
-          generate(state)
+          generate()
         } else {
           debug('session found')
-          inflate(state, sess)
+          inflate(req, sess)
         }
       } catch (e) {
         next(e)
@@ -541,207 +605,20 @@ function session(options?: SessionOptions): SessionMiddleware {
 }
 // #endregion load-or-generate
 
-// #region request-state
-/** What the options decide for every request of one middleware. */
-interface MiddlewareConfig {
-  store: Store
-  resaveSession: boolean
-  saveUninitializedSession: boolean
-  rollingSessions: boolean
-  unsetDestroy: boolean
-}
-
-/**
- * What the middleware remembers about one request's session between loading
- * it and ending the response. Upstream keeps these as variables of the
- * middleware's closure; here they are one object, so that the helpers below
- * are made once rather than on every request.
- */
-interface RequestState {
-  req: SessionRequest
-  config: MiddlewareConfig
-  /** The id the cookie carried, if it was validly signed. */
-  cookieId: string | undefined
-  /** The session's id when the route got it. */
-  originalId: string | undefined
-  /** The fingerprint of the session's data when the route got it. */
-  originalHash: string | undefined
-  /** The fingerprint of the data last saved, or loaded with resave: false. */
-  savedHash: string | undefined
-  /** Whether the cookie's clock was restarted on this response. */
-  touched: boolean
-}
-// #endregion request-state
-
-// #region generate-inflate
-// generate the session
-function generate(state: RequestState) {
-  const { req, config } = state
-  config.store.generate(req)
-  state.originalId = req.sessionID as string
-  state.originalHash = hash(req.session as Session)
-  wrapmethods(state, req.session as Session)
-}
-
-// inflate the session
-function inflate(state: RequestState, sess: SessionData) {
-  const { req, config } = state
-  config.store.createSession(req, sess)
-  state.originalId = req.sessionID as string
-  state.originalHash = hash(sess)
-
-  if (!config.resaveSession) {
-    state.savedHash = state.originalHash
-  }
-
-  wrapmethods(state, req.session as Session)
-}
-// #endregion generate-inflate
-
-// #region wrapmethods
-function rewrapmethods(state: RequestState, sess: Session, callback: (...args: unknown[]) => void) {
-  return function (this: unknown, ...args: unknown[]) {
-    if (state.req.session !== sess) {
-      wrapmethods(state, state.req.session as Session)
-    }
-
-    callback.apply(this, args)
-  }
-}
-
-// wrap session methods
-function wrapmethods(state: RequestState, sess: Session) {
-  const _reload = sess.reload
-  const _save = sess.save
-
-  // method shorthand keeps the names reload and save
-  const wrappers = {
-    reload(this: Session, callback: (...args: unknown[]) => void) {
-      debug('reloading %s', this.id)
-      _reload.call(this, rewrapmethods(state, this, callback))
-    },
-
-    save(this: Session, ...args: Parameters<Session['save']>) {
-      debug('saving %s', this.id)
-      state.savedHash = hash(this)
-      _save.apply(this, args)
-    }
-  }
-
-  Object.defineProperty(sess, 'reload', {
-    configurable: true,
-    enumerable: false,
-    value: wrappers.reload,
-    writable: true
-  })
-
-  Object.defineProperty(sess, 'save', {
-    configurable: true,
-    enumerable: false,
-    value: wrappers.save,
-    writable: true
-  })
-}
-// #endregion wrapmethods
-
-// #region is-modified-saved
-// check if session has been modified
-function isModified(state: RequestState, sess: Session) {
-  return state.originalId !== sess.id || state.originalHash !== hash(sess)
-}
-
-// check if session has been saved
-function isSaved(state: RequestState, sess: Session) {
-  return state.originalId === sess.id && state.savedHash === hash(sess)
-}
-// #endregion is-modified-saved
-
-// #region should-destroy
-// determine if session should be destroyed
-function shouldDestroy(state: RequestState) {
-  const { req } = state
-  return req.sessionID && state.config.unsetDestroy && req.session == null
-}
-// #endregion should-destroy
-
-// #region should-save
-// determine if session should be saved to store
-function shouldSave(state: RequestState) {
-  const { req } = state
-  // cannot set cookie without a session ID
-  if (typeof req.sessionID !== 'string') {
-    debug('session ignored because of bogus req.sessionID %o', req.sessionID)
-    return false
-  }
-
-  return !state.config.saveUninitializedSession && !state.savedHash && state.cookieId !== req.sessionID
-    ? isModified(state, req.session as Session)
-    : !isSaved(state, req.session as Session)
-}
-// #endregion should-save
-
-// #region should-touch
-// determine if session should be touched; asked only once shouldSave(state)
-// has said no, so that need not be asked (and the session hashed) again
-function shouldTouch(state: RequestState) {
-  const { req } = state
-  // cannot set cookie without a session ID
-  if (typeof req.sessionID !== 'string') {
-    debug('session ignored because of bogus req.sessionID %o', req.sessionID)
-    return false
-  }
-
-  return state.cookieId === req.sessionID
-}
-// #endregion should-touch
-
-// #region should-set-cookie
-// determine if cookie should be set on response
-function shouldSetCookie(state: RequestState) {
-  const { req } = state
-  // cannot set cookie without a session ID
-  if (typeof req.sessionID !== 'string') {
-    return false
-  }
-
-  return state.cookieId !== req.sessionID
-    ? state.config.saveUninitializedSession || isModified(state, req.session as Session)
-    : state.config.rollingSessions ||
-        ((req.session as Session).cookie.expires != null && isModified(state, req.session as Session))
-}
-// #endregion should-set-cookie
-
-// #region generate-session-id
+// #region generate-session-id (index.js 526-535)
 /** Make the id of a new session: 24 random bytes, written as 32 base64url characters. */
 function generateSessionId(): string {
-  return randomBytes24().toString('base64url')
-}
-
-// random bytes are drawn from the system 128 ids at a time: one call instead of 128
-const ID_BYTES = 24
-const idPool = Buffer.alloc(ID_BYTES * 128)
-let idPoolOffset = idPool.length
-
-/** The next 24 unused bytes of the pool, refilling it from the CSPRNG when it runs out. */
-function randomBytes24(): Buffer {
-  if (idPoolOffset === idPool.length) {
-    crypto.randomFillSync(idPool)
-    idPoolOffset = 0
-  }
-  const bytes = idPool.subarray(idPoolOffset, idPoolOffset + ID_BYTES)
-  idPoolOffset += ID_BYTES
-  return bytes
+  return crypto.randomBytes(24).toString('base64url')
 }
 // #endregion generate-session-id
 
-// #region getcookie
+// #region getcookie (index.js 537-601)
 /** Read the session id from the request's cookies, or `undefined` when none is validly signed. */
 function getcookie(req: SessionRequest, name: string, secrets: SecretKey[]): string | undefined {
   const header = req.headers.cookie
   let raw: unknown
   let val: string | false | undefined
 
-  // read from cookie header
   if (header) {
     const cookies = cookie.parse(header)
 
@@ -760,10 +637,8 @@ function getcookie(req: SessionRequest, name: string, secrets: SecretKey[]): str
       }
     }
   }
-  // #endregion getcookie
 
-  // #region getcookie-compat
-  // back-compat read from cookieParser() signedCookies data
+  // apps that ran cookie-parser first: look where it left the cookie, already unsigned
   if (!val && req.signedCookies) {
     val = req.signedCookies[name] as string | undefined
 
@@ -772,7 +647,7 @@ function getcookie(req: SessionRequest, name: string, secrets: SecretKey[]): str
     }
   }
 
-  // back-compat read from cookieParser() cookies data
+  // and where it left the cookie still signed
   if (!val && req.cookies) {
     raw = req.cookies[name]
 
@@ -796,63 +671,53 @@ function getcookie(req: SessionRequest, name: string, secrets: SecretKey[]): str
 
   return val as string | undefined
 }
-// #endregion getcookie-compat
+// #endregion getcookie
 
-// #region hash
+// #region hash (index.js 603-627)
 /** Fingerprint a session's data, leaving out its cookie, to tell whether a request changed it. */
 function hash(sess: object): string {
-  // serialize
-  const str = serializeWithoutCookie(sess)
+  let str: string
 
-  // hash
-  return crypto.hash('sha1', str, 'hex')
-}
-
-/**
- * The session as JSON, without its top-level `cookie`. Serialising a copy
- * that lacks the cookie gives the same text as a replacer that skips it,
- * but lets V8 use its fast serializer, which any replacer function rules out.
- */
-function serializeWithoutCookie(sess: object): string {
-  // an object that serialises itself goes through its toJSON, as upstream's replacer lets it
+  // an object with a toJSON, its own or inherited, must be serialised through it: the replacer it is
   if (typeof (sess as { toJSON?: unknown }).toJSON === 'function') {
-    return JSON.stringify(sess, function (this: unknown, key: string, val: unknown) {
+    str = JSON.stringify(sess, function (this: unknown, key: string, val: unknown) {
       return this === sess && key === 'cookie' ? undefined : val
     })
+  } else {
+    // any replacer keeps V8 off its fast serialiser; a copy without the cookie gives the same text
+    const copy: Record<string, unknown> = {}
+    for (const key of Object.keys(sess)) {
+      if (key === 'cookie') continue
+      const value = (sess as Record<string, unknown>)[key]
+      // a stored "__proto__" key is data: define it, since assigning it would set the prototype
+      if (key === '__proto__')
+        Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true })
+      else copy[key] = value
+    }
+    str = JSON.stringify(copy)
   }
 
-  const copy: Record<string, unknown> = {}
-  for (const key of Object.keys(sess)) {
-    if (key === 'cookie') continue
-    const value = (sess as Record<string, unknown>)[key]
-    // a stored "__proto__" key is data: define it, since assigning it would set the prototype
-    if (key === '__proto__')
-      Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true })
-    else copy[key] = value
-  }
-  return JSON.stringify(copy)
+  return crypto.hash('sha1', str, 'hex')
 }
 // #endregion hash
 
-// #region issecure
+// #region issecure (index.js 629-662)
 /** Decide whether the request reached us over HTTPS, trusting a proxy only as told. */
 function issecure(req: SessionRequest, trustProxy: boolean | undefined): boolean {
-  // socket is https server
   if (req.connection && (req.connection as { encrypted?: boolean }).encrypted) {
     return true
   }
 
-  // do not trust proxy
   if (trustProxy === false) {
     return false
   }
 
-  // no explicit trust; try req.secure from express
+  // Express's req.secure honours its own trust proxy setting
   if (trustProxy !== true) {
     return req.secure === true
   }
 
-  // read the proto from x-forwarded-proto header
+  // each proxy on the way appends its hop: the first is the client's
   const header = (req.headers['x-forwarded-proto'] as string | undefined) || ''
   const index = header.indexOf(',')
   const proto = index !== -1 ? header.substr(0, index).toLowerCase().trim() : header.toLowerCase().trim()
@@ -861,10 +726,10 @@ function issecure(req: SessionRequest, trustProxy: boolean | undefined): boolean
 }
 // #endregion issecure
 
-// #region setcookie
+// #region setcookie (index.js 664-680)
 /** Sign the session id and append its Set-Cookie header to any already on the response. */
 function setcookie(res: ServerResponse, name: string, val: string, secret: SecretKey, options: object): void {
-  const signed = 's:' + signature.sign(val, secret as crypto.CipherKey)
+  const signed = 's:' + signature.sign(val, secret)
   const data = cookie.serialize(name, signed, options)
 
   debug('set-cookie %s', data)
@@ -876,11 +741,11 @@ function setcookie(res: ServerResponse, name: string, val: string, secret: Secre
 }
 // #endregion setcookie
 
-// #region unsigncookie
+// #region unsigncookie (index.js 682-700)
 /** Check a signed value against each secret in turn; the id when one matches, else `false`. */
 function unsigncookie(val: string, secrets: SecretKey[]): string | false {
   for (let i = 0; i < secrets.length; i++) {
-    const result = signature.unsign(val, secrets[i] as crypto.CipherKey)
+    const result = signature.unsign(val, secrets[i])
 
     if (result !== false) {
       return result

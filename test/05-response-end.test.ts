@@ -749,6 +749,41 @@ function patchWrites(res: http.ServerResponse): void {
   } as typeof res.end
 }
 
+describe('where ours differs from express-session: the hash leaves the cookie unread', () => {
+  /** Load a session, count its cookie's toJSON calls while the response ends unchanged, and report them. */
+  async function toJsonCallsOnAnUnchangedRead(session: (typeof implementations)[number]['session']): Promise<number> {
+    let calls = 0
+    const store = syncStore(session.Store)
+    const { client } = await sessionApp(
+      session,
+      { store, resave: false },
+      {
+        respond: (req, res) => {
+          const cookie = req.session.cookie
+          cookie.toJSON = function () {
+            calls++
+            return this.data
+          }
+          res.end()
+        }
+      }
+    )
+    const first = await client.get('/').expect(200)
+    calls = 0
+    const writes = countCalls(store, 'set')
+    const second = await client.get('/').set('Cookie', cookieHeader(first)).expect(200)
+    // nothing serialised the session: not saved, and the store has no touch
+    expect([writes.set, setCookies(second)]).toEqual([0, []])
+    return calls
+  }
+
+  it("hashing the session calls its cookie's toJSON twice in express-session (shouldSave, shouldSetCookie), never in ours", async () => {
+    const calls: Record<string, number> = {}
+    for (const { name, session } of implementations) calls[name] = await toJsonCallsOnAnUnchangedRead(session)
+    expect(calls).toEqual({ ours: 0, 'express-session 1.19.0': 2 })
+  })
+})
+
 /** An HTTPS server (self-signed certificate for 127.0.0.1) running the session middleware. */
 async function httpsListener(
   session: (typeof implementations)[number]['session'],

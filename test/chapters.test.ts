@@ -10,14 +10,20 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import os from 'node:os'
 import {
+  captionFor,
+  counterpartProblems,
   dedent,
   fenceFor,
+  itemsOf,
+  markerProblems,
   parseInclusions,
   parseRegions,
   repositoryLayout,
   rewrite,
   sync,
+  type Layout,
   type Region
 } from '../scripts/chapters.js'
 
@@ -112,7 +118,9 @@ describe('the region tool', () => {
     const { inclusions } = parseInclusions('c.md', text)
     const region: Region = { file: 'a.ts', name: 'x', start: 1, end: 3, code: '/**\n * ```ts\n * x()\n * ```\n */' }
     const out = rewrite(text, inclusions, () => region)
-    expect(out).toBe('<!-- source: a.ts#x -->\n````ts\n/**\n * ```ts\n * x()\n * ```\n */\n````\n')
+    expect(out).toBe(
+      'Source: [a.ts line 2](a.ts#L2) · ours only\n<!-- source: a.ts#x -->\n````ts\n/**\n * ```ts\n * x()\n * ```\n */\n````\n'
+    )
     expect(parseInclusions('c.md', out).inclusions.map((i) => [i.fence, i.code])).toEqual([['````', region.code]])
   })
 
@@ -122,8 +130,260 @@ describe('the region tool', () => {
     const region: Region = { file: 'a.ts', name: 'x', start: 1, end: 3, code: 'fresh()\n  more()' }
     const out = rewrite(text, inclusions, (file, name) => (file === 'a.ts' && name === 'x' ? region : undefined))
     expect(out).toBe(
-      '<!-- source: a.ts#x -->\n```ts\nfresh()\n  more()\n```\n<!-- source: a.ts#gone -->\n```ts\nkept\n```\n'
+      'Source: [a.ts line 2](a.ts#L2) · ours only\n<!-- source: a.ts#x -->\n```ts\nfresh()\n  more()\n```\n<!-- source: a.ts#gone -->\n```ts\nkept\n```\n'
     )
+  })
+})
+
+describe('the marker check', () => {
+  const regionsOf = (text: string) => parseRegions('f.ts', text, true).regions
+
+  it('accepts markers indented like the code around them, around whole functions and between class members', () => {
+    const text = [
+      '// #region a',
+      'function a() {',
+      '  return 1',
+      '}',
+      '// #endregion a',
+      '// #region b',
+      'class B {',
+      '  x = 1',
+      '  // #endregion b',
+      '',
+      '  // #region c',
+      '  y() {}',
+      '}',
+      '// #endregion c'
+    ].join('\n')
+    expect(markerProblems('f.ts', text, regionsOf(text))).toEqual([])
+  })
+
+  it('reports a marker at the wrong indentation', () => {
+    const text = 'class B {\n  // #region a\n  x = 1\n// #endregion a\n}\n'
+    expect(markerProblems('f.ts', text, regionsOf(text))).toEqual([
+      'f.ts:4: #endregion a is not indented like the code around it'
+    ])
+  })
+
+  it('reports a region that cuts a function or an object literal in two, unless the body is declared open', () => {
+    const fn = ['function outer() {', '  // #region a', '  one()', '  // #endregion a', '}'].join('\n')
+    const object = ['const o = {', '  // #region a', '  one: 1,', '  // #endregion a', '  two: 2', '}'].join('\n')
+    expect(markerProblems('f.ts', fn, regionsOf(fn))).toEqual([
+      'f.ts:2: #region a cuts function outer in two',
+      'f.ts:4: #endregion a cuts function outer in two'
+    ])
+    expect(markerProblems('f.ts', object, regionsOf(object))).toEqual([
+      'f.ts:2: #region a cuts an object literal in two',
+      'f.ts:4: #endregion a cuts an object literal in two'
+    ])
+    expect(markerProblems('f.ts', fn, regionsOf(fn), ['outer'])).toEqual([])
+  })
+})
+
+describe('regions and their counterparts in express-session', () => {
+  const upstream = [
+    '/**', // 1
+    ' * Make a thing.', // 2
+    ' */', // 3
+    'function make(a) {', // 4
+    "  debug('making %s', a)", // 5
+    '  return a', // 6
+    '}', // 7
+    '', // 8
+    'function other() {', // 9
+    "  throw new Error('no other')", // 10
+    '}', // 11
+    '', // 12
+    'exports.made = make' // 13
+  ].join('\n')
+  const ours = (text: string) => itemsOf('ours.ts', text)
+  const make = "function make(a: string) {\n  debug('making %s', a)\n  return a\n}\n"
+
+  it('parseRegions reads each marker’s note: a range of lines, one line, or ours only', () => {
+    const text =
+      '// #region a (index.js 3-9)\nx\n// #endregion a\n// #region b (index.js 5)\ny\n// #endregion b\n// #region c (ours only)\nz\n// #endregion c\n// #region d (somewhere)\nw\n// #endregion d\n'
+    const { regions, problems } = parseRegions('f.ts', text, true)
+    expect(regions.map((r) => r.counterpart)).toEqual([
+      { file: 'index.js', from: 3, to: 9 },
+      { file: 'index.js', from: 5, to: 5 },
+      'ours only',
+      undefined
+    ])
+    expect(problems).toEqual(['f.ts:10: "(somewhere)" is neither "(ours only)" nor "(file.js a-b)"'])
+  })
+
+  it('itemsOf finds declarations, assigned properties, exports, strings, calls and object members, and skips types', () => {
+    const items = itemsOf(
+      'f.ts',
+      "import type { T } from 'types'\ninterface I { x: 'no' }\nconst a: 'lit' = f('s')\no.p = { m() {}, n: 1 }\nif (typeof a === 'string') b = 2\nexport { a as default }\n"
+    )
+    expect(items.map((i) => `${i.kind} ${i.name} ${i.line}`)).toEqual([
+      'declares a 3',
+      'calls f 3',
+      'string "s" 3',
+      'declares p 4',
+      'declares m 4',
+      'member n 4',
+      'assigns b 5',
+      'declares exports 6'
+    ])
+  })
+
+  it('accepts a range that holds what the region holds, doc comment included', () => {
+    expect(counterpartProblems(ours(make), { file: 'index.js', from: 1, to: 7 }, upstream)).toEqual([])
+  })
+
+  it('reports a range that misses what the region declares or says', () => {
+    expect(counterpartProblems(ours(make), { file: 'index.js', from: 9, to: 13 }, upstream)).toEqual([
+      'holds make, which upstream has at line 4, outside 9-13',
+      'holds "making %s", which upstream has at line 5, outside 9-13',
+      'shares nothing with upstream lines 9-13'
+    ])
+  })
+
+  it('reports a range that shares nothing with the region', () => {
+    expect(counterpartProblems(ours("g('new')\n"), { file: 'index.js', from: 9, to: 11 }, upstream)).toEqual([
+      'shares nothing with upstream lines 9-11'
+    ])
+  })
+
+  it('reports a range that holds a neighbouring function too', () => {
+    expect(counterpartProblems(ours(make), { file: 'index.js', from: 1, to: 11 }, upstream)).toEqual([
+      'upstream lines 1-11 also hold other (line 9), which the region does not'
+    ])
+  })
+
+  it('reports a range that cuts a statement or a comment in two', () => {
+    expect(counterpartProblems(ours(make), { file: 'index.js', from: 2, to: 6 }, upstream)).toEqual([
+      'upstream lines 2-6 cut in two what is at 4-7, 1-3 (a comment)'
+    ])
+  })
+
+  it('reports a range that reaches well beyond what the two share', () => {
+    const long = ['function make(a) {', "  debug('making %s', a)", '}', 'x()', 'y()', 'z()', 'w()'].join('\n')
+    expect(counterpartProblems(ours(make), { file: 'index.js', from: 1, to: 7 }, long)).toEqual([
+      'upstream lines 1-7 reach beyond what the region holds (1-2): 4 more lines of code'
+    ])
+  })
+
+  it('reports a region called ours only that declares what upstream declares, or holds nothing else', () => {
+    expect(counterpartProblems(ours(make), 'ours only', upstream)).toEqual([
+      'says ours only, but upstream declares make (line 4)'
+    ])
+    expect(counterpartProblems(ours("debug('making %s', a)\n"), 'ours only', upstream)).toEqual([
+      'says ours only, but everything it holds is in upstream too'
+    ])
+    expect(counterpartProblems(ours('type T = string\n'), 'ours only', upstream)).toEqual([])
+  })
+})
+
+describe('captions', () => {
+  const region: Region = {
+    file: 'src/index.ts',
+    name: 'x',
+    start: 10,
+    end: 20,
+    code: 'x()',
+    counterpart: { file: 'index.js', from: 185, to: 228 }
+  }
+
+  it('name our lines, linked relative to the chapter, and upstream lines at v1.19.0', () => {
+    expect(captionFor('chapters/04-request-flow/README.md', region)).toBe(
+      'Source: [src/index.ts lines 11–19](../../src/index.ts#L11-L19) · express-session [index.js lines 185–228](https://github.com/expressjs/session/blob/v1.19.0/index.js#L185-L228)'
+    )
+  })
+
+  it('say ours only for code without a counterpart, and line for a single line', () => {
+    const single: Region = { ...region, file: 'chapters/00-x/a.ts', start: 4, end: 6, counterpart: 'ours only' }
+    expect(captionFor('chapters/00-x/README.md', single)).toBe(
+      'Source: [chapters/00-x/a.ts line 5](a.ts#L5) · ours only'
+    )
+  })
+
+  it('are read back from above the source comment, and rewritten when stale, with a blank line above', () => {
+    const text =
+      'Prose.\nSource: [src/index.ts lines 1–2](../../src/index.ts#L1-L2) · ours only\n<!-- source: src/index.ts#x -->\n```ts\nx()\n```\n'
+    const { inclusions } = parseInclusions('chapters/04-request-flow/README.md', text)
+    expect(inclusions[0].caption).toBe('Source: [src/index.ts lines 1–2](../../src/index.ts#L1-L2) · ours only')
+    expect(rewrite(text, inclusions, () => region)).toBe(
+      `Prose.\n\n${captionFor('chapters/04-request-flow/README.md', region)}\n<!-- source: src/index.ts#x -->\n\`\`\`ts\nx()\n\`\`\`\n`
+    )
+  })
+})
+
+describe('the sync check, on a small repository', () => {
+  /** A repository with one mirrored library file, one chapter and an upstream twin of the given version. */
+  function fixture(files: Record<string, string>, version = '1.19.0'): Layout {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'chapters-'))
+    const all: Record<string, string> = {
+      'upstream/package.json': JSON.stringify({ version }),
+      'upstream/index.js': upstreamIndex,
+      ...files
+    }
+    for (const [rel, text] of Object.entries(all)) {
+      fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true })
+      fs.writeFileSync(path.join(root, rel), text)
+    }
+    return {
+      root,
+      libraryFiles: ['src/index.ts'],
+      otherSources: [],
+      chapters: ['chapters/01-x/README.md'],
+      twins: { 'src/index.ts': 'index.js' },
+      openBodies: {},
+      upstreamDir: path.join(root, 'upstream')
+    }
+  }
+  const upstreamIndex = "function make(a) {\n  return a + 'made'\n}\n\nfunction other() {}\n"
+  const source =
+    "// #region make (index.js 1-3)\nfunction make(a: string) {\n  return a + 'made'\n}\n// #endregion make\n"
+  const caption =
+    'Source: [src/index.ts lines 2–4](../../src/index.ts#L2-L4) · express-session [index.js lines 1–3](https://github.com/expressjs/session/blob/v1.19.0/index.js#L1-L3)'
+  const chapter = (captionLine: string) =>
+    `# 01\n\n${captionLine}\n<!-- source: src/index.ts#make -->\n\`\`\`ts\nfunction make(a: string) {\n  return a + 'made'\n}\n\`\`\`\n`
+
+  it('passes when every caption names its region’s lines and a range that holds it', () => {
+    const layout = fixture({ 'src/index.ts': source, 'chapters/01-x/README.md': chapter(caption) })
+    expect(sync(layout).problems).toEqual([])
+  })
+
+  it('fails when a caption’s own lines are not the region’s, and npm run chapters would fix it', () => {
+    const stale = caption.replace('lines 2–4](../../src/index.ts#L2-L4)', 'lines 3–5](../../src/index.ts#L3-L5)')
+    const layout = fixture({ 'src/index.ts': source, 'chapters/01-x/README.md': chapter(stale) })
+    const report = sync(layout)
+    expect(report.problems).toEqual([
+      'chapters/01-x/README.md:4: the caption of src/index.ts#make is not its lines (run npm run chapters)'
+    ])
+    expect(report.rewritten.get('chapters/01-x/README.md')).toBe(chapter(caption))
+  })
+
+  it('fails when the marker’s upstream range does not hold the region, when a note is missing, and when express-session is not 1.19.0', () => {
+    const wrong = source.replace('(index.js 1-3)', '(index.js 5)')
+    const layout = fixture({
+      'src/index.ts': wrong,
+      'chapters/01-x/README.md': chapter(
+        caption.replace(/index\.js lines 1–3\]\(([^)]*)#L1-L3\)/, 'index.js line 5]($1#L5)')
+      )
+    })
+    expect(sync(layout).problems).toEqual([
+      'src/index.ts:1: region "make" holds make, which upstream has at line 1, outside 5-5',
+      'src/index.ts:1: region "make" holds "made", which upstream has at line 2, outside 5-5',
+      'src/index.ts:1: region "make" shares nothing with upstream lines 5-5'
+    ])
+    const bare = fixture({
+      'src/index.ts': source.replace(' (index.js 1-3)', ''),
+      'chapters/01-x/README.md': chapter(caption)
+    })
+    expect(sync(bare).problems[0]).toBe('src/index.ts:1: region "make" needs a note: (index.js a-b) or (ours only)')
+    const swapped = fixture({
+      'src/index.ts': `// #region other (index.js 5)\nfunction other() {}\n// #endregion other\n\n${source}`,
+      'chapters/01-x/README.md': chapter(caption)
+    })
+    expect(sync(swapped).problems).toContain(
+      'src/index.ts:5: region "make" comes after "other" but mirrors earlier upstream lines'
+    )
+    const old = fixture({ 'src/index.ts': source, 'chapters/01-x/README.md': chapter(caption) }, '1.18.2')
+    expect(sync(old).problems).toEqual(['node_modules/express-session is 1.18.2, not 1.19.0: run npm install'])
   })
 })
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { CommentDisplayPart, Reflection } from 'typedoc'
-import { headingOf, linkSymbols } from '../scripts/typedoc/plugin.js'
+import { dropLineAnchors, headingOf, linkSymbols } from '../scripts/typedoc/plugin.js'
 
 const store = { name: 'Store' } as Reflection
 
@@ -52,5 +52,20 @@ describe('the docs plugin', () => {
     const find = (name: string) => (name === 'Store' ? store : undefined)
     expect(linkSymbols(unknown, find)).toEqual(unknown)
     expect(linkSymbols(outside, find)).toEqual(outside)
+  })
+
+  it("drops GitHub's line anchors from links to source files, and keeps other anchors", () => {
+    const link = (targetAnchor: string | undefined): CommentDisplayPart => ({
+      kind: 'relative-link',
+      text: '../../src/index.ts',
+      target: undefined,
+      targetAnchor
+    })
+    expect(dropLineAnchors([link('L12-L30'), link('L7'), link('classes'), link(undefined)])).toEqual([
+      link(undefined),
+      link(undefined),
+      link('classes'),
+      link(undefined)
+    ])
   })
 })

@@ -5,6 +5,9 @@
  *   Markdown files need no frontmatter and read cleanly on GitHub;
  * - a link written as [`Store`](../../src/session/store.ts) goes to the
  *   source file on GitHub and to the API page of `Store` on the site;
+ * - a caption's link to source lines (`../../src/index.ts#L12-L30`, GitHub's
+ *   line anchors) opens the file's page without the anchor, which the site's
+ *   pages do not have;
  * - `session`, exported both as default and as `'module.exports'` (for
  *   CommonJS), is documented once, under its own name;
  * - ```mermaid blocks are drawn in the browser by a copy of Mermaid shipped
@@ -73,6 +76,15 @@ export function linkSymbols(
   return out
 }
 
+/** Drop GitHub's line anchors (`#L12` or `#L12-L30`) from relative links, which the site cannot honour. */
+export function dropLineAnchors(content: CommentDisplayPart[]): CommentDisplayPart[] {
+  return content.map((part) =>
+    part.kind === 'relative-link' && part.targetAnchor !== undefined && /^L\d+(?:-L\d+)?$/.test(part.targetAnchor)
+      ? { ...part, targetAnchor: undefined }
+      : part
+  )
+}
+
 /** The containers of the exports: each entry point's module, or the project itself. */
 function exportContainers(project: ProjectReflection): ContainerReflection[] {
   const modules = (project.children ?? []).filter((child) => child.kindOf(ReflectionKind.Module))
@@ -117,8 +129,8 @@ export function load(app: Application): void {
     const project = context.project
     const roots = exportContainers(project)
     const find = (name: string) => roots.map((root) => root.getChildByName([name])).find((found) => found !== undefined)
-    for (const doc of allDocuments(project)) doc.content = linkSymbols(doc.content, find)
-    if (project.readme) project.readme = linkSymbols(project.readme, find)
+    for (const doc of allDocuments(project)) doc.content = dropLineAnchors(linkSymbols(doc.content, find))
+    if (project.readme) project.readme = dropLineAnchors(linkSymbols(project.readme, find))
   })
 
   app.renderer.on(RendererEvent.END, (event: RendererEvent) => {

@@ -1,4 +1,4 @@
-// #region imports
+// #region imports (session/cookie.js 10-15)
 /**
  * The session cookie: its attributes, its expiry, and how it is written
  * into a Set-Cookie header. Mirrors express-session's `session/cookie.js`.
@@ -12,7 +12,7 @@ import depd from 'depd'
 const deprecate = depd('express-session')
 // #endregion imports
 
-// #region types
+// #region types (ours only)
 /**
  * The `cookie` option of `session()`, and what `new Cookie(options)` accepts.
  * Every field is optional; a `Cookie` starts as `{ path: '/', httpOnly: true, maxAge: null }`.
@@ -120,7 +120,11 @@ export interface CookieConstructor {
 }
 // #endregion types
 
-// #region constructor
+// #region exports (session/cookie.js 25)
+export { Cookie as default, Cookie, Cookie as 'module.exports' }
+// #endregion exports
+
+// #region constructor (session/cookie.js 17-45)
 /**
  * The session cookie's constructor, exported as `session.Cookie`.
  */
@@ -136,7 +140,7 @@ const Cookie = function Cookie(this: Cookie, options?: CookieOptions) {
 
     for (const key in options) {
       if (key !== 'data') {
-        copyOption(this, options, key)
+        ;(this as unknown as Record<string, unknown>)[key] = (options as Record<string, unknown>)[key]
       }
     }
   }
@@ -147,7 +151,7 @@ const Cookie = function Cookie(this: Cookie, options?: CookieOptions) {
 } as unknown as CookieConstructor
 // #endregion constructor
 
-// #region prototype-expires
+// #region prototype (session/cookie.js 47-152)
 Cookie.prototype = {
   set expires(date: Date | null | undefined) {
     this._expires = date
@@ -157,9 +161,7 @@ Cookie.prototype = {
   get expires(): Date | null | undefined {
     return this._expires
   },
-  // #endregion prototype-expires
 
-  // #region prototype-max-age
   set maxAge(ms: number | Date | null | undefined) {
     if (ms && typeof ms !== 'number' && !(ms instanceof Date)) {
       throw new TypeError('maxAge must be a number or Date')
@@ -173,11 +175,9 @@ Cookie.prototype = {
   },
 
   get maxAge(): number | null | undefined {
-    return this.expires instanceof Date ? this.expires.valueOf() - Date.now() : (this.expires as null | undefined)
+    return this.expires instanceof Date ? this.expires.valueOf() - Date.now() : this.expires
   },
-  // #endregion prototype-max-age
 
-  // #region prototype-data
   get data(): CookieData {
     return {
       originalMaxAge: this.originalMaxAge,
@@ -191,9 +191,7 @@ Cookie.prototype = {
       sameSite: this.sameSite
     }
   },
-  // #endregion prototype-data
 
-  // #region prototype-serialize
   serialize(name: string, val: string): string {
     return cookie.serialize(name, val, this.data as cookie.CookieSerializeOptions)
   },
@@ -202,16 +200,4 @@ Cookie.prototype = {
     return this.data
   }
 } as Cookie
-// #endregion prototype-serialize
-
-// #region copy-option
-/** Copy one option onto the cookie; assignment, so the accessors run. */
-function copyOption(target: Cookie, options: CookieOptions, key: string): void {
-  ;(target as unknown as Record<string, unknown>)[key] = (options as Record<string, unknown>)[key]
-}
-// #endregion copy-option
-
-// #region exports
-export default Cookie
-export { Cookie, Cookie as 'module.exports' }
-// #endregion exports
+// #endregion prototype

@@ -1,4 +1,4 @@
-// #region imports
+// #region imports (session/memory.js 11-17)
 /**
  * `MemoryStore`: the store `session()` uses when given none. Sessions live
  * as JSON strings in one object inside this process. Mirrors
@@ -12,12 +12,12 @@ import Store from './store.js'
 import type { SessionCallback, SessionData } from './session.js'
 // #endregion imports
 
-// #region defer
+// #region defer (session/memory.js 19-27)
 // upstream kept a fallback for Node.js 0.8, which had no setImmediate
 const defer = setImmediate
 // #endregion defer
 
-// #region types
+// #region types (ours only)
 /**
  * A store that keeps every session in this process's memory. Fine for
  * development and tests; in production it grows without bound (expired
@@ -51,24 +51,28 @@ export interface MemoryStoreConstructor {
 }
 // #endregion types
 
-// #region constructor
+// #region exports (session/memory.js 29-33)
+export { MemoryStore as default, MemoryStore, MemoryStore as 'module.exports' }
+// #endregion exports
+
+// #region constructor (session/memory.js 35-43)
 /**
  * The in-memory store, exported as `session.MemoryStore`.
  */
 const MemoryStore = function MemoryStore(this: MemoryStore) {
   Store.call(this)
-  this.sessions = Object.create(null)
+  this.sessions = Object.create(null) as Record<string, string>
 } as unknown as MemoryStoreConstructor
 // #endregion constructor
 
-// #region inherits
+// #region inherits (session/memory.js 45-49)
 util.inherits(MemoryStore, Store)
 // #endregion inherits
 
-// #region all
+// #region all (session/memory.js 51-72)
 MemoryStore.prototype.all = function all(this: MemoryStore, callback) {
   const sessionIds = Object.keys(this.sessions)
-  const sessions: Record<string, SessionData> = Object.create(null)
+  const sessions = Object.create(null) as Record<string, SessionData>
 
   for (let i = 0; i < sessionIds.length; i++) {
     const sessionId = sessionIds[i]
@@ -83,34 +87,34 @@ MemoryStore.prototype.all = function all(this: MemoryStore, callback) {
 }
 // #endregion all
 
-// #region clear
+// #region clear (session/memory.js 74-84)
 MemoryStore.prototype.clear = function clear(this: MemoryStore, callback) {
-  this.sessions = Object.create(null)
+  this.sessions = Object.create(null) as Record<string, string>
   callback && defer(callback)
 }
 // #endregion clear
 
-// #region destroy
+// #region destroy (session/memory.js 86-96)
 MemoryStore.prototype.destroy = function destroy(this: MemoryStore, sessionId, callback) {
   delete this.sessions[sessionId]
   callback && defer(callback)
 }
 // #endregion destroy
 
-// #region get
+// #region get (session/memory.js 98-108)
 MemoryStore.prototype.get = function get(this: MemoryStore, sessionId, callback) {
   defer(callback, null, getSession.call(this, sessionId))
 }
 // #endregion get
 
-// #region set
+// #region set (session/memory.js 110-122)
 MemoryStore.prototype.set = function set(this: MemoryStore, sessionId, session, callback) {
   this.sessions[sessionId] = JSON.stringify(session)
   callback && defer(callback)
 }
 // #endregion set
 
-// #region length
+// #region length (session/memory.js 124-136)
 MemoryStore.prototype.length = function length(this: MemoryStore, callback) {
   this.all(function (err, sessions) {
     if (err) return callback(err)
@@ -119,12 +123,12 @@ MemoryStore.prototype.length = function length(this: MemoryStore, callback) {
 }
 // #endregion length
 
-// #region touch
+// #region touch (session/memory.js 138-157)
 MemoryStore.prototype.touch = function touch(this: MemoryStore, sessionId, session, callback) {
   const currentSession = getSession.call(this, sessionId)
 
   if (currentSession) {
-    // update expiration
+    // only the cookie changes: it carries the new expiry
     currentSession.cookie = session.cookie
     this.sessions[sessionId] = JSON.stringify(currentSession)
   }
@@ -133,7 +137,7 @@ MemoryStore.prototype.touch = function touch(this: MemoryStore, sessionId, sessi
 }
 // #endregion touch
 
-// #region get-session
+// #region get-session (session/memory.js 159-187)
 /** Parse one stored session, dropping it instead when its cookie has expired. */
 function getSession(this: MemoryStore, sessionId: string): SessionData | undefined {
   const json = this.sessions[sessionId]
@@ -142,14 +146,13 @@ function getSession(this: MemoryStore, sessionId: string): SessionData | undefin
     return
   }
 
-  // parse
   const sess = JSON.parse(json) as SessionData
 
   if (sess.cookie) {
     const stored: unknown = sess.cookie.expires
     const expires = typeof stored === 'string' ? new Date(stored) : (stored as Date | null | undefined)
 
-    // destroy expired session
+    // nothing sweeps this store: an expired session goes when it is next read
     if (expires && expires.valueOf() <= Date.now()) {
       delete this.sessions[sessionId]
       return
@@ -159,8 +162,3 @@ function getSession(this: MemoryStore, sessionId: string): SessionData | undefin
   return sess
 }
 // #endregion get-session
-
-// #region exports
-export default MemoryStore
-export { MemoryStore, MemoryStore as 'module.exports' }
-// #endregion exports

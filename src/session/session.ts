@@ -1,4 +1,4 @@
-// #region imports
+// #region imports (ours only)
 /**
  * `req.session`: the object a request carries, holding the session's data
  * as its own enumerable properties and its methods on the prototype.
@@ -12,7 +12,7 @@ import type { Cookie } from './cookie.js'
 import type { Store } from './store.js'
 // #endregion imports
 
-// #region types
+// #region types (ours only)
 /**
  * What a session holds, as a store keeps it. Only `cookie` is known here;
  * an application adds its own fields by declaration merging:
@@ -61,7 +61,7 @@ export interface SessionRequestFields {
 
 // #endregion types
 
-// #region session-interface
+// #region session-interface (ours only)
 /**
  * A session as a request carries it. Its enumerable properties are exactly
  * the session's data (and `cookie`); `id`, `req` and the methods are
@@ -111,7 +111,11 @@ export interface SessionConstructor {
 }
 // #endregion session-interface
 
-// #region constructor
+// #region exports (session/session.js 10-14)
+export { Session as default, Session, Session as 'module.exports' }
+// #endregion exports
+
+// #region constructor (session/session.js 16-36)
 /**
  * The constructor of `req.session`, exported as `session.Session`.
  */
@@ -120,41 +124,41 @@ const Session = function Session(this: Session, req: SessionRequest, data?: obje
   Object.defineProperty(this, 'id', { value: req.sessionID })
 
   if (typeof data === 'object' && data !== null) {
-    // merge data into this, ignoring prototype properties
+    // stored data must not shadow id, req or a method, whatever its keys
     for (const prop in data) {
       if (!(prop in this)) {
-        copyProperty(this, data, prop)
+        ;(this as unknown as Record<string, unknown>)[prop] = (data as Record<string, unknown>)[prop]
       }
     }
   }
 } as unknown as SessionConstructor
 // #endregion constructor
 
-// #region touch
+// #region touch (session/session.js 38-49)
 defineMethod(Session.prototype, 'touch', function touch(this: Session) {
   return this.resetMaxAge()
 })
 // #endregion touch
 
-// #region reset-max-age
+// #region reset-max-age (session/session.js 51-61)
 defineMethod(Session.prototype, 'resetMaxAge', function resetMaxAge(this: Session) {
   this.cookie.maxAge = this.cookie.originalMaxAge
   return this
 })
 // #endregion reset-max-age
 
-// #region save
+// #region save (session/session.js 63-74)
 defineMethod(Session.prototype, 'save', function save(this: Session, fn?: SessionCallback) {
   // what a store keeps of a session is its enumerable properties: its data
-  storeOf(this).set(this.id, this as unknown as SessionData, fn || function () {})
+  ;(this.req.sessionStore as Store).set(this.id, this as unknown as SessionData, fn || function () {})
   return this
 })
 // #endregion save
 
-// #region reload
+// #region reload (session/session.js 76-99)
 defineMethod(Session.prototype, 'reload', function reload(this: Session, fn: SessionCallback) {
   const req = this.req
-  const store = storeOf(this)
+  const store = this.req.sessionStore as Store
 
   store.get(this.id, function (err, sess) {
     if (err) return fn(err)
@@ -166,22 +170,22 @@ defineMethod(Session.prototype, 'reload', function reload(this: Session, fn: Ses
 })
 // #endregion reload
 
-// #region destroy
+// #region destroy (session/session.js 101-113)
 defineMethod(Session.prototype, 'destroy', function destroy(this: Session, fn?: SessionCallback) {
   delete this.req.session
-  storeOf(this).destroy(this.id, fn)
+  ;(this.req.sessionStore as Store).destroy(this.id, fn)
   return this
 })
 // #endregion destroy
 
-// #region regenerate
+// #region regenerate (session/session.js 115-126)
 defineMethod(Session.prototype, 'regenerate', function regenerate(this: Session, fn: SessionCallback) {
-  storeOf(this).regenerate(this.req, fn)
+  ;(this.req.sessionStore as Store).regenerate(this.req, fn)
   return this
 })
 // #endregion regenerate
 
-// #region define-method
+// #region define-method (session/session.js 128-143)
 /** Put a method on a prototype the way built-in methods sit: non-enumerable. */
 function defineMethod<K extends keyof Session>(obj: Session, name: K, fn: Session[K]): void {
   Object.defineProperty(obj, name, {
@@ -192,20 +196,3 @@ function defineMethod<K extends keyof Session>(obj: Session, name: K, fn: Sessio
   })
 }
 // #endregion define-method
-
-// #region helpers
-/** The store behind a session: the one the middleware put on the request. */
-function storeOf(sess: Session): Store {
-  return sess.req.sessionStore as Store
-}
-
-/** Copy one stored property onto a new session. */
-function copyProperty(target: Session, data: object, prop: string): void {
-  ;(target as unknown as Record<string, unknown>)[prop] = (data as Record<string, unknown>)[prop]
-}
-// #endregion helpers
-
-// #region exports
-export default Session
-export { Session, Session as 'module.exports' }
-// #endregion exports

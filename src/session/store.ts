@@ -1,4 +1,4 @@
-// #region imports
+// #region imports (session/store.js 10-18)
 /**
  * `Store`: the base every session store inherits from. It is an
  * EventEmitter with three helpers; the storage itself (`get`, `set`,
@@ -15,7 +15,7 @@ import Session from './session.js'
 import type { SessionCallback, SessionData, SessionRequest } from './session.js'
 // #endregion imports
 
-// #region types
+// #region types (ours only)
 /**
  * The contract between the middleware and a store. A store must implement
  * `get`, `set` and `destroy`; `touch` lets `resave: false` keep sessions
@@ -84,7 +84,11 @@ export interface StoreConstructor {
 }
 // #endregion types
 
-// #region constructor
+// #region exports (session/store.js 20-25)
+export { Store as default, Store, Store as 'module.exports' }
+// #endregion exports
+
+// #region constructor (session/store.js 27-34)
 /**
  * The base class of session stores, exported as `session.Store`.
  */
@@ -93,11 +97,11 @@ const Store = function Store(this: Store) {
 } as unknown as StoreConstructor
 // #endregion constructor
 
-// #region inherits
+// #region inherits (session/store.js 36-40)
 util.inherits(Store, EventEmitter)
 // #endregion inherits
 
-// #region regenerate
+// #region regenerate (session/store.js 42-56)
 Store.prototype.regenerate = function (this: Store, req: SessionRequest, fn: SessionCallback) {
   const self = this
   this.destroy(req.sessionID as string, function (err) {
@@ -107,7 +111,7 @@ Store.prototype.regenerate = function (this: Store, req: SessionRequest, fn: Ses
 }
 // #endregion regenerate
 
-// #region load
+// #region load (session/store.js 58-75)
 Store.prototype.load = function (this: Store, sid: string, fn: (err?: unknown, session?: Session) => void) {
   const self = this
   this.get(sid, function (err, sess) {
@@ -119,7 +123,7 @@ Store.prototype.load = function (this: Store, sid: string, fn: (err?: unknown, s
 }
 // #endregion load
 
-// #region create-session
+// #region create-session (session/store.js 77-102)
 Store.prototype.createSession = function (this: Store, req: SessionRequest, sess: SessionData): Session {
   const expires: unknown = sess.cookie.expires
   const originalMaxAge = sess.cookie.originalMaxAge
@@ -127,19 +131,14 @@ Store.prototype.createSession = function (this: Store, req: SessionRequest, sess
   sess.cookie = new Cookie(sess.cookie)
 
   if (typeof expires === 'string') {
-    // convert expires to a Date object
+    // JSON turned the date into a string
     sess.cookie.expires = new Date(expires)
   }
 
-  // keep originalMaxAge intact
+  // setting expires above recomputed originalMaxAge from the time left; the stored value wins
   sess.cookie.originalMaxAge = originalMaxAge
 
   req.session = new Session(req, sess)
   return req.session
 }
 // #endregion create-session
-
-// #region exports
-export default Store
-export { Store, Store as 'module.exports' }
-// #endregion exports
