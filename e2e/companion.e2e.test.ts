@@ -1,6 +1,6 @@
 /**
  * The companion app in a real browser: Debian's headless Chromium, driven
- * by playwright-core, against `src/demo/server.ts` running as its own process.
+ * by playwright-core, against `demo/server.ts` running as its own process.
  */
 import fs from 'node:fs'
 import os from 'node:os'

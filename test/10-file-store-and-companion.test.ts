@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url'
 import request from 'supertest'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { MemoryStore, type Store } from '../src/index.js'
-import { createApp } from '../src/demo/app.js'
-import { escapeHtml } from '../src/demo/html.js'
+import { createApp } from '../demo/app.js'
+import { escapeHtml } from '../demo/html.js'
 import { FileStore } from '../src/stores/file-store.js'
 import { sessionApp } from './support/apps.js'
 import { cookieHeader, sessionCookie, sessionId, setCookies } from './support/cookies.js'
@@ -490,7 +490,7 @@ describe('the companion app', () => {
     expect(escapeHtml('<a href="x">\'&</a>')).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&lt;/a&gt;')
   })
 
-  describe('npm start (src/demo/server.ts)', () => {
+  describe('npm start (demo/server.ts)', () => {
     it('serves the app, prints a notice about the dev secret, and keeps sessions in SESSIONS_DIR', async () => {
       const sessions = path.join(dir, 'started')
       const server = await startCompanion({ SESSIONS_DIR: sessions, SESSION_SECRET: '' })
@@ -505,7 +505,7 @@ describe('the companion app', () => {
 
     it('refuses a PORT that is not a port, and an unknown SESSION_STORE, with a message', () => {
       const run = (env: Record<string, string>) =>
-        spawnSync(process.execPath, ['--import', 'tsx', 'src/demo/server.ts'], {
+        spawnSync(process.execPath, ['--import', 'tsx', 'demo/server.ts'], {
           cwd: root,
           env: { ...process.env, ...env },
           encoding: 'utf8',

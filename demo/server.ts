@@ -7,10 +7,10 @@
  * SESSION_SECRET sets the signing secret, SESSIONS_DIR the FileStore's folder.
  */
 import type { AddressInfo } from 'node:net'
-import { MemoryStore, type Store } from '../index.js'
+import { MemoryStore, type Store } from '../src/index.js'
 import { createClient } from 'redis'
-import { FileStore } from '../stores/file-store.js'
-import { RedisStore } from '../stores/redis-store.js'
+import { FileStore } from '../src/stores/file-store.js'
+import { RedisStore } from '../src/stores/redis-store.js'
 import { createApp } from './app.js'
 
 const DEV_SECRET = 'express-session-annotated dev secret: set SESSION_SECRET'
