@@ -1,0 +1,54 @@
+/**
+ * Chapter 10 — the companion app as `npm start` runs it: its own process,
+ * configured by the environment.
+ */
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import request from 'supertest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { sessionId } from './support/cookies.js'
+import { startCompanion } from './support/processes.js'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+let dir: string
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'companion-process-'))
+})
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+describe('npm start (demo/server.ts)', () => {
+  it('serves the app, prints a notice about the dev secret, and keeps sessions in SESSIONS_DIR', async () => {
+    const sessions = path.join(dir, 'started')
+    const server = await startCompanion({ SESSIONS_DIR: sessions, SESSION_SECRET: '' })
+    try {
+      expect(server.output).toContain('SESSION_SECRET is not set')
+      const res = await request(server.url).get('/').expect(200)
+      expect(fs.readdirSync(sessions)).toEqual([`${sessionId(res)}.json`])
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('refuses a PORT that is not a port, and an unknown SESSION_STORE, with a message', () => {
+    const run = (env: Record<string, string>) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'demo/server.ts'], {
+        cwd: root,
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+        timeout: 20_000
+      })
+    const badPort = run({ PORT: 'eighty' })
+    expect([badPort.status, badPort.stderr.trim()]).toEqual([1, 'PORT must be a port number, not "eighty"'])
+    const badStore = run({ PORT: '0', SESSION_STORE: 'etcd' })
+    expect([badStore.status, badStore.stderr.trim()]).toEqual([
+      1,
+      'SESSION_STORE must be "file", "memory" or "redis", not "etcd"'
+    ])
+  })
+})
