@@ -161,7 +161,7 @@ describe('the companion app', () => {
     const a = await request(url).get('/')
     const b = await request(url).get('/')
     const res = await request(url).get('/store.json').expect(200)
-    expect(Object.keys(res.body).sort()).toEqual([sessionId(a), sessionId(b)].sort())
+    expect(Object.keys(res.body as object).sort()).toEqual([sessionId(a), sessionId(b)].sort())
     expect((await request(url).get('/store')).text).toContain('id="count">2<')
   })
 
@@ -169,6 +169,20 @@ describe('the companion app', () => {
     const { client } = await demo()
     const res = await client.get('/no/such/page').expect(404)
     expect(res.text).toContain('There is no page at <code>/no/such/page</code>')
+  })
+
+  it('a session file a power cut left empty gives its owner a new session, not a 500, and /store still lists the others', async () => {
+    const store = fileStore()
+    const { url } = await demo(store)
+    const owner = await request(url).get('/')
+    const other = await request(url).get('/')
+    const file = fs.readdirSync(store.dir).find((name) => name.includes(sessionId(owner))) as string
+    fs.writeFileSync(path.join(store.dir, file), '')
+    const again = await request(url).get('/').set('Cookie', cookieHeader(owner)).expect(200)
+    expect(again.text).toContain('id="views">1<')
+    expect(sessionId(again)).not.toBe(sessionId(owner))
+    const listed = await request(url).get('/store.json').expect(200)
+    expect(Object.keys(listed.body as object).sort()).toEqual([sessionId(other), sessionId(again)].sort())
   })
 
   it('a broken store is a 500 with a plain message, never a stack trace', async () => {

@@ -8,6 +8,7 @@
 
 import Store from '../session/store.js'
 import type { SessionCallback, SessionData } from '../session/session.js'
+import { expiresAt } from './expiry.js'
 // #endregion imports
 
 // #region client
@@ -47,7 +48,7 @@ export interface RedisStoreOptions {
 }
 // #endregion client
 
-// #region class
+// #region class-and-constructor
 /**
  * A {@link Store} that keeps each session as a JSON string under
  * `prefix + id`, expiring with the session's cookie.
@@ -78,7 +79,7 @@ export class RedisStore extends Store {
     this.#scanCount = options.scanCount ?? 100
     this.#followClient()
   }
-  // #endregion class
+  // #endregion class-and-constructor
 
   // #region readiness
   /**
@@ -203,7 +204,7 @@ export class RedisStore extends Store {
   }
   // #endregion all-length-clear
 
-  // #region private
+  // #region private-methods
   /** Every key under the prefix, page by page. */
   async #scan(): Promise<string[]> {
     const keys: string[] = []
@@ -212,18 +213,17 @@ export class RedisStore extends Store {
     return [...new Set(keys)]
   }
 
-  /** Seconds until the session's cookie expires, or the default for a cookie without expiry. */
+  /** Seconds until the session's cookie expires; the default when it has no expiry, or one that is not a date. */
   #ttlOf(session: SessionData): number {
-    const expires: unknown = session.cookie && session.cookie.expires
-    if (expires === null || expires === undefined) return this.ttl
-    const seconds = Math.ceil((new Date(expires as string).getTime() - Date.now()) / 1000)
-    // an expiry that is not a date cannot shorten the session's life: use the default
-    return Number.isFinite(seconds) ? seconds : this.ttl
+    const expires = expiresAt(session)
+    return expires === undefined ? this.ttl : Math.ceil((expires - Date.now()) / 1000)
   }
 }
+// #endregion private-methods
 
+// #region settle
 /** A callback that runs once, with nothing or an error. */
 function settle(callback?: SessionCallback): (err?: unknown) => void {
   return (err?: unknown) => callback?.(err ?? undefined)
 }
-// #endregion private
+// #endregion settle
