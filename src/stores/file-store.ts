@@ -45,18 +45,6 @@ export class UnsafeSessionIdError extends Error {
 }
 // #endregion unsafe-id-error
 
-// #region corrupt-report
-/** What a {@link FileStore}'s `'corrupt'` event reports: a session file whose content is not a session. */
-export interface CorruptFileReport {
-  /** The session file, as an absolute path. */
-  file: string
-  /** Where it was moved for a person to look at (`<file>.corrupt`), or `null` when it could not be moved. */
-  movedTo: string | null
-  /** Why it is not a session: what the JSON parser said, or that it is not an object. */
-  reason: string
-}
-// #endregion corrupt-report
-
 // #region constants
 const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/
 const SUFFIX = '.json'
@@ -64,6 +52,51 @@ const CORRUPT_SUFFIX = '.corrupt'
 /** A temporary file older than this was left by a crash, not by a write still under way. */
 const STALE_TEMPORARY_MS = 60 * 60 * 1000
 // #endregion constants
+
+// #region file-names
+/** One file of this store in its folder. */
+type FolderEntry = { name: string; kind: 'session'; sid: string } | { name: string; kind: 'old-style' | 'temporary' }
+
+/**
+ * Which letters of an id are capitals, as a number written in base 32
+ * whose binary digits mark their places: `abc` → `0`, `aBc` → `2`,
+ * `ABC` → `7`.
+ */
+function capitalsOf(sid: string): string {
+  let mask = 0n
+  for (let i = 0; i < sid.length; i++) {
+    const code = sid.charCodeAt(i)
+    if (code >= 65 && code <= 90) mask |= 1n << BigInt(i)
+  }
+  return mask.toString(32)
+}
+
+/** The file name for a session id: `<capitals>~<id>.json`. */
+function fileNameOf(sid: string): string {
+  return `${capitalsOf(sid)}~${sid}${SUFFIX}`
+}
+
+/** A hidden name beside `file`, unique to this process and call, ending in `.tmp`. */
+function temporaryName(file: string): string {
+  const unique = `${process.pid}.${crypto.randomBytes(6).toString('hex')}`
+  return path.join(path.dirname(file), `.${path.basename(file)}.${unique}.tmp`)
+}
+
+/**
+ * What a name in the folder is to this store: a session file (with its
+ * id), a session file named the old way (`<id>.json`, before the capitals
+ * were part of the name), a temporary file, or nothing of its own.
+ */
+function classify(name: string): FolderEntry | undefined {
+  if (name.startsWith('.') && name.endsWith('.tmp')) return { name, kind: 'temporary' }
+  if (!name.endsWith(SUFFIX)) return undefined
+  const base = name.slice(0, -SUFFIX.length)
+  const tilde = base.indexOf('~')
+  if (tilde === -1) return SAFE_ID.test(base) ? { name, kind: 'old-style' } : undefined
+  const sid = base.slice(tilde + 1)
+  return SAFE_ID.test(sid) && fileNameOf(sid) === name ? { name, kind: 'session', sid } : undefined
+}
+// #endregion file-names
 
 // #region class-and-constructor
 /**
@@ -127,7 +160,7 @@ export class FileStore extends Store {
   // #region set
   /**
    * Write one session so that a crash or a power cut leaves the old version
-   * or the new, never a mixture: see {@link writeDurably}.
+   * or the new, never a mixture: see `writeDurably`, below.
    */
   override set(sid: string, session: SessionData, callback?: SessionCallback): void {
     const file = this.#fileOf(sid)
@@ -291,6 +324,18 @@ export class FileStore extends Store {
 }
 // #endregion private-methods
 
+// #region corrupt-report
+/** What a {@link FileStore}'s `'corrupt'` event reports: a session file whose content is not a session. */
+export interface CorruptFileReport {
+  /** The session file, as an absolute path. */
+  file: string
+  /** Where it was moved for a person to look at (`<file>.corrupt`), or `null` when it could not be moved. */
+  movedTo: string | null
+  /** Why it is not a session: what the JSON parser said, or that it is not an object. */
+  reason: string
+}
+// #endregion corrupt-report
+
 // #region reading
 /** A session file as it was read: its text, its modification time, and the session if the text is one. */
 interface SessionFile {
@@ -448,51 +493,6 @@ function removeIfStale(file: string, now: number, done: () => void): void {
   })
 }
 // #endregion removing
-
-// #region file-names
-/** One file of this store in its folder. */
-type FolderEntry = { name: string; kind: 'session'; sid: string } | { name: string; kind: 'old-style' | 'temporary' }
-
-/**
- * Which letters of an id are capitals, as a number written in base 32
- * whose binary digits mark their places: `abc` → `0`, `aBc` → `2`,
- * `ABC` → `7`.
- */
-function capitalsOf(sid: string): string {
-  let mask = 0n
-  for (let i = 0; i < sid.length; i++) {
-    const code = sid.charCodeAt(i)
-    if (code >= 65 && code <= 90) mask |= 1n << BigInt(i)
-  }
-  return mask.toString(32)
-}
-
-/** The file name for a session id: `<capitals>~<id>.json`. */
-function fileNameOf(sid: string): string {
-  return `${capitalsOf(sid)}~${sid}${SUFFIX}`
-}
-
-/** A hidden name beside `file`, unique to this process and call, ending in `.tmp`. */
-function temporaryName(file: string): string {
-  const unique = `${process.pid}.${crypto.randomBytes(6).toString('hex')}`
-  return path.join(path.dirname(file), `.${path.basename(file)}.${unique}.tmp`)
-}
-
-/**
- * What a name in the folder is to this store: a session file (with its
- * id), a session file named the old way (`<id>.json`, before the capitals
- * were part of the name), a temporary file, or nothing of its own.
- */
-function classify(name: string): FolderEntry | undefined {
-  if (name.startsWith('.') && name.endsWith('.tmp')) return { name, kind: 'temporary' }
-  if (!name.endsWith(SUFFIX)) return undefined
-  const base = name.slice(0, -SUFFIX.length)
-  const tilde = base.indexOf('~')
-  if (tilde === -1) return SAFE_ID.test(base) ? { name, kind: 'old-style' } : undefined
-  const sid = base.slice(tilde + 1)
-  return SAFE_ID.test(sid) && fileNameOf(sid) === name ? { name, kind: 'session', sid } : undefined
-}
-// #endregion file-names
 
 // #region ignore-missing
 /** Treat "no such file" as success: the session is gone either way. */
