@@ -14,7 +14,7 @@ const data = {
 } as unknown as SessionData
 
 store.set('tYOtmbb58e8lLjIs-GaCJv3YVATHGzS1', data, (err) => {
-  if (err) throw err
+  if (err) throw err as Error
   console.log(`$ ls ${path.basename(dir)}`)
   console.log('  ' + fs.readdirSync(dir).join('\n  '))
   // the file is <capitals>~<id>.json: the number says which letters of the id are capitals
@@ -28,7 +28,7 @@ store.set('tYOtmbb58e8lLjIs-GaCJv3YVATHGzS1', data, (err) => {
     restarted.get('../../etc/passwd', (unsafe) => {
       console.log('and refuses an unsafe id:', (unsafe as Error).message)
       fs.rmSync(dir, { recursive: true, force: true })
-      if (getErr) throw getErr
+      if (getErr) throw getErr as Error
     })
   })
 })
