@@ -391,6 +391,19 @@ describe('power cuts', () => {
     ])
   })
 
+  it('a flush that fails reports the error, keeps the old session and leaves no temporary file', async () => {
+    const store = fileStore()
+    await storeSet(store, 'abc', storedSession(60_000, { n: 1 }))
+    vi.spyOn(fs, 'fsync').mockImplementation(((_fd: number, cb: fs.NoParamCallback) => {
+      cb(Object.assign(new Error('input/output error'), { code: 'EIO' }))
+    }) as typeof fs.fsync)
+    const err = await errorOf((cb) => store.set('abc', storedSession(60_000, { n: 2 }), cb))
+    expect((err as NodeJS.ErrnoException).code).toBe('EIO')
+    vi.restoreAllMocks()
+    expect(await storeGet(store, 'abc')).toMatchObject({ n: 1 })
+    expect(fs.readdirSync(store.dir)).toEqual(['0~abc.json'])
+  })
+
   it('destroy flushes the folder after the deletion, so a power cut cannot bring a logged-out session back', async () => {
     const store = fileStore()
     await storeSet(store, 'abc', storedSession(60_000))
@@ -478,6 +491,20 @@ describe('expiry racing a save', () => {
     }
   )
 
+  it('where hard links are not supported, a save taken aside by mistake is put back by a rename', async () => {
+    const store = fileStore()
+    const file = await savedFile(store, 'race', storedSession(-1, { n: 1 }))
+    const overlap = saveWhenTheFileIsRemoved(file, 'race')
+    vi.spyOn(fs, 'link').mockImplementation(((_from: fs.PathLike, _to: fs.PathLike, cb: fs.NoParamCallback) => {
+      cb(Object.assign(new Error('operation not permitted'), { code: 'EPERM' }))
+    }) as typeof fs.link)
+    expect(await storeGet(store, 'race')).toBeUndefined()
+    vi.restoreAllMocks()
+    expect(overlap.planted()).toBe(true)
+    expect(await storeGet(store, 'race')).toMatchObject({ n: 2 })
+    expect(fs.readdirSync(store.dir)).toEqual([path.basename(file)])
+  })
+
   it('a save that lands while the expired file is taken aside survives too', async () => {
     const store = fileStore()
     const file = await savedFile(store, 'race', storedSession(-1, { n: 1 }))
@@ -537,6 +564,15 @@ describe('a folder that disappears', () => {
     fs.rmSync(store.dir, { recursive: true })
     await storeSet(store, 'abc', storedSession(60_000, { user: 'rasmus' }))
     expect(await storeGet(store, 'abc')).toMatchObject({ user: 'rasmus' })
+  })
+
+  it('a file where the folder was is reported by the write, not overwritten', async () => {
+    const store = fileStore()
+    fs.rmSync(store.dir, { recursive: true })
+    fs.writeFileSync(store.dir, 'a file where the folder was')
+    const err = await errorOf((cb) => store.set('abc', storedSession(60_000), cb))
+    expect((err as NodeJS.ErrnoException).code).toBe('ENOTDIR')
+    expect(fs.readFileSync(store.dir, 'utf8')).toBe('a file where the folder was')
   })
 
   it('until then it reads as an empty store: all, length, clear and reap find nothing', async () => {

@@ -354,12 +354,13 @@ function readSessionFile(
 ): void {
   fs.open(file, 'r', (openErr, fd) => {
     if (openErr) return callback(openErr.code === 'ENOENT' ? null : openErr)
+    const finish = (err: NodeJS.ErrnoException | null, read?: SessionFile) => fs.close(fd, () => callback(err, read))
     fs.fstat(fd, (statErr, stat) => {
-      if (statErr) return fs.close(fd, () => callback(statErr))
-      if (stat.isDirectory()) return fs.close(fd, () => callback(folderInTheWay(file)))
-      fs.readFile(fd, 'utf8', (readErr, text) => {
-        fs.close(fd, () => (readErr ? callback(readErr) : callback(null, parseSessionFile(text, stat.mtimeMs))))
-      })
+      if (statErr) return finish(statErr)
+      if (stat.isDirectory()) return finish(folderInTheWay(file))
+      fs.readFile(fd, 'utf8', (readErr, text) =>
+        readErr ? finish(readErr) : finish(null, parseSessionFile(text, stat.mtimeMs))
+      )
     })
   })
 }
