@@ -84,7 +84,7 @@ try {
   })
   const stop = () => {
     server.close(() => {
-      close().finally(() => process.exit(0))
+      void close().finally(() => process.exit(0))
     })
     server.closeIdleConnections()
     // a browser may hold a keep-alive connection open; do not wait on it for long

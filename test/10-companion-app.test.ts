@@ -127,7 +127,7 @@ describe('the companion app', () => {
       signatureVerifies: true,
       sessionId: id,
       stored: { user: 'rasmus' },
-      cookie: { httpOnly: true, path: '/', sameSite: 'lax', originalMaxAge: expect.closeTo(86_400_000, -1) }
+      cookie: { httpOnly: true, path: '/', sameSite: 'lax', originalMaxAge: expect.closeTo(86_400_000, -1) as unknown }
     })
   })
 

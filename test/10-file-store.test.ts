@@ -394,9 +394,9 @@ describe('power cuts', () => {
   it('a flush that fails reports the error, keeps the old session and leaves no temporary file', async () => {
     const store = fileStore()
     await storeSet(store, 'abc', storedSession(60_000, { n: 1 }))
-    vi.spyOn(fs, 'fsync').mockImplementation(((_fd: number, cb: fs.NoParamCallback) => {
+    vi.spyOn(fs, 'fsync').mockImplementation((_fd: number, cb: fs.NoParamCallback) => {
       cb(Object.assign(new Error('input/output error'), { code: 'EIO' }))
-    }) as typeof fs.fsync)
+    })
     const err = await errorOf((cb) => store.set('abc', storedSession(60_000, { n: 2 }), cb))
     expect((err as NodeJS.ErrnoException).code).toBe('EIO')
     vi.restoreAllMocks()
@@ -495,9 +495,9 @@ describe('expiry racing a save', () => {
     const store = fileStore()
     const file = await savedFile(store, 'race', storedSession(-1, { n: 1 }))
     const overlap = saveWhenTheFileIsRemoved(file, 'race')
-    vi.spyOn(fs, 'link').mockImplementation(((_from: fs.PathLike, _to: fs.PathLike, cb: fs.NoParamCallback) => {
+    vi.spyOn(fs, 'link').mockImplementation((_from: fs.PathLike, _to: fs.PathLike, cb: fs.NoParamCallback) => {
       cb(Object.assign(new Error('operation not permitted'), { code: 'EPERM' }))
-    }) as typeof fs.link)
+    })
     expect(await storeGet(store, 'race')).toBeUndefined()
     vi.restoreAllMocks()
     expect(overlap.planted()).toBe(true)
