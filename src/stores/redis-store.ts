@@ -11,7 +11,7 @@ import type { SessionCallback, SessionData } from '../session/session.js'
 import { expiresAt } from './expiry.js'
 // #endregion imports
 
-// #region client
+// #region client-and-options
 /**
  * The part of a node-redis 5 client this store uses. A `createClient()`
  * client has all of it; a test can hand in anything shaped the same.
@@ -46,7 +46,7 @@ export interface RedisStoreOptions {
   /** How many keys to ask SCAN for per page, for all/length/clear; 100 by default. */
   scanCount?: number
 }
-// #endregion client
+// #endregion client-and-options
 
 // #region class-and-constructor
 /**
