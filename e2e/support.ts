@@ -50,7 +50,7 @@ export { freePort } from '../test/support/processes.js'
 /** The companion app running as `npm start` runs it, in its own process. */
 export type AppProcess = CompanionProcess
 
-/** Start src/demo/server.ts on `port` with the given sessions folder; resolves once it listens. */
+/** Start demo/server.ts on `port` with the given sessions folder; resolves once it listens. */
 export function startApp(port: number, sessionsDir: string): Promise<AppProcess> {
   return startCompanion({ PORT: String(port), SESSIONS_DIR: sessionsDir, SESSION_SECRET: 'e2e secret' })
 }

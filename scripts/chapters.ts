@@ -550,7 +550,7 @@ export function repositoryLayout(root: string): Layout {
   return {
     root,
     libraryFiles: ['src/index.ts', ...listFiles(root, 'src/session', ts), ...listFiles(root, 'src/stores', ts)],
-    otherSources: [...listFiles(root, 'src/demo', ts), ...listFiles(root, 'chapters', ts)],
+    otherSources: [...listFiles(root, 'demo', ts), ...listFiles(root, 'chapters', ts)],
     chapters: listFiles(root, 'chapters', (name) => name.endsWith('.md')),
     twins: {
       'src/index.ts': 'index.js',

@@ -14,11 +14,13 @@ const data = {
 } as unknown as SessionData
 
 store.set('tYOtmbb58e8lLjIs-GaCJv3YVATHGzS1', data, (err) => {
-  if (err) throw err
+  if (err) throw err as Error
   console.log(`$ ls ${path.basename(dir)}`)
   console.log('  ' + fs.readdirSync(dir).join('\n  '))
-  console.log(`$ cat ${path.basename(dir)}/tYOtmbb58e8lLjIs-GaCJv3YVATHGzS1.json`)
-  console.log(fs.readFileSync(path.join(dir, 'tYOtmbb58e8lLjIs-GaCJv3YVATHGzS1.json'), 'utf8').trimEnd())
+  // the file is <capitals>~<id>.json: the number says which letters of the id are capitals
+  const [name] = fs.readdirSync(dir)
+  console.log(`$ cat ${path.basename(dir)}/${name}`)
+  console.log(fs.readFileSync(path.join(dir, name), 'utf8').trimEnd())
 
   const restarted = new FileStore({ dir, reapInterval: 0 })
   restarted.get('tYOtmbb58e8lLjIs-GaCJv3YVATHGzS1', (getErr, sess) => {
@@ -26,7 +28,7 @@ store.set('tYOtmbb58e8lLjIs-GaCJv3YVATHGzS1', data, (err) => {
     restarted.get('../../etc/passwd', (unsafe) => {
       console.log('and refuses an unsafe id:', (unsafe as Error).message)
       fs.rmSync(dir, { recursive: true, force: true })
-      if (getErr) throw getErr
+      if (getErr) throw getErr as Error
     })
   })
 })

@@ -12,7 +12,7 @@ import type { SessionCallback } from '../session/session.js'
 import type { Store } from '../session/store.js'
 // #endregion imports
 
-// #region options
+// #region options-and-timeout-error
 /** Options for {@link guardStore}. */
 export interface GuardOptions {
   /** How long, in milliseconds, a store call may take before it fails; 5000 by default, `0` for no limit. */
@@ -33,11 +33,11 @@ export class StoreTimeoutError extends Error {
     this.name = 'StoreTimeoutError'
   }
 }
-
-const GUARDED = ['get', 'set', 'destroy', 'touch', 'all', 'length', 'clear'] as const
-// #endregion options
+// #endregion options-and-timeout-error
 
 // #region guard-store
+const GUARDED = ['get', 'set', 'destroy', 'touch', 'all', 'length', 'clear'] as const
+
 /**
  * Guard every storage method of `store`, in place, and return it. A method
  * the store does not have stays absent (the middleware checks for `touch`).

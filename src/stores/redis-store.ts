@@ -8,9 +8,10 @@
 
 import Store from '../session/store.js'
 import type { SessionCallback, SessionData } from '../session/session.js'
+import { expiresAt } from './expiry.js'
 // #endregion imports
 
-// #region client
+// #region client-and-options
 /**
  * The part of a node-redis 5 client this store uses. A `createClient()`
  * client has all of it; a test can hand in anything shaped the same.
@@ -45,9 +46,9 @@ export interface RedisStoreOptions {
   /** How many keys to ask SCAN for per page, for all/length/clear; 100 by default. */
   scanCount?: number
 }
-// #endregion client
+// #endregion client-and-options
 
-// #region class
+// #region class-and-constructor
 /**
  * A {@link Store} that keeps each session as a JSON string under
  * `prefix + id`, expiring with the session's cookie.
@@ -79,7 +80,7 @@ export class RedisStore extends Store {
     this.#scanCount = options.scanCount ?? 100
     this.#followClient()
   }
-  // #endregion class
+  // #endregion class-and-constructor
 
   // #region readiness
   /**
@@ -204,7 +205,7 @@ export class RedisStore extends Store {
   }
   // #endregion all-length-clear
 
-  // #region private
+  // #region private-methods
   /** Every key under the prefix, page by page. */
   async #scan(): Promise<string[]> {
     const keys: string[] = []
@@ -213,18 +214,17 @@ export class RedisStore extends Store {
     return [...new Set(keys)]
   }
 
-  /** Seconds until the session's cookie expires, or the default for a cookie without expiry. */
+  /** Seconds until the session's cookie expires; the default when it has no expiry, or one that is not a date. */
   #ttlOf(session: SessionData): number {
-    const expires: unknown = session.cookie && session.cookie.expires
-    if (expires === null || expires === undefined) return this.ttl
-    const seconds = Math.ceil((new Date(expires as string).getTime() - Date.now()) / 1000)
-    // an expiry that is not a date cannot shorten the session's life: use the default
-    return Number.isFinite(seconds) ? seconds : this.ttl
+    const expires = expiresAt(session)
+    return expires === undefined ? this.ttl : Math.ceil((expires - Date.now()) / 1000)
   }
 }
+// #endregion private-methods
 
+// #region settle
 /** A callback that runs once, with nothing or an error. */
 function settle(callback?: SessionCallback): (err?: unknown) => void {
   return (err?: unknown) => callback?.(err ?? undefined)
 }
-// #endregion private
+// #endregion settle

@@ -30,11 +30,11 @@ export interface CompanionProcess {
 }
 
 /**
- * Start src/demo/server.ts on 127.0.0.1 with this environment (PORT 0, a
+ * Start demo/server.ts on 127.0.0.1 with this environment (PORT 0, a
  * free port, unless given); resolves once it says where it listens.
  */
 export function startCompanion(env: Record<string, string>): Promise<CompanionProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'demo/server.ts'], {
     cwd: root,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe']

@@ -7,10 +7,12 @@ import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
 import signature from 'cookie-signature'
 import cookie from 'cookie'
-import session, { type SessionOptions, type Store } from '../index.js'
+import session, { type SessionOptions, type Store } from '../src/index.js'
 import { escapeHtml, jsonBlock, page, type SessionPanel } from './html.js'
 
-declare module '../index.js' {
+// The app's own fields on a session. They live here, outside src/, so that the
+// library's types and API pages never carry them.
+declare module '../src/index.js' {
   interface SessionData {
     /** How many times this session has loaded the home page. */
     views: number

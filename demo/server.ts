@@ -7,10 +7,10 @@
  * SESSION_SECRET sets the signing secret, SESSIONS_DIR the FileStore's folder.
  */
 import type { AddressInfo } from 'node:net'
-import { MemoryStore, type Store } from '../index.js'
+import { MemoryStore, type Store } from '../src/index.js'
 import { createClient } from 'redis'
-import { FileStore } from '../stores/file-store.js'
-import { RedisStore } from '../stores/redis-store.js'
+import { FileStore, type CorruptFileReport } from '../src/stores/file-store.js'
+import { RedisStore } from '../src/stores/redis-store.js'
 import { createApp } from './app.js'
 
 const DEV_SECRET = 'express-session-annotated dev secret: set SESSION_SECRET'
@@ -40,8 +40,14 @@ function storeFromEnv(): { store: Store; description: string; close: () => Promi
   }
   if (kind !== 'file') throw new Error(`SESSION_STORE must be "file", "memory" or "redis", not ${JSON.stringify(kind)}`)
   const dir = process.env.SESSIONS_DIR ?? '.sessions'
+  const store = new FileStore({ dir })
+  store.on('corrupt', (report: CorruptFileReport) => {
+    console.error(
+      `Not a session, set aside: ${report.file} (${report.reason}); now at ${report.movedTo ?? 'the same place'}`
+    )
+  })
   return {
-    store: new FileStore({ dir }),
+    store,
     description: `FileStore in ${dir}/ (one JSON file per session)`,
     close: nothing
   }
@@ -78,7 +84,7 @@ try {
   })
   const stop = () => {
     server.close(() => {
-      close().finally(() => process.exit(0))
+      void close().finally(() => process.exit(0))
     })
     server.closeIdleConnections()
     // a browser may hold a keep-alive connection open; do not wait on it for long
