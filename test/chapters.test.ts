@@ -288,6 +288,7 @@ const expectedOutput: Record<string, RegExp[]> = {
     /one shared store: .* B says "rasmus"/,
     /express-session issues, ours reads: .* B says "rasmus"/
   ],
+  '14-what-users-ask': [/promises: after await save\(\), the store holds user rasmus/],
   '10-file-store-and-companion': [
     /tYOtmbb58e8lLjIs-GaCJv3YVATHGzS1\.json/,
     /"user": "rasmus"/,
