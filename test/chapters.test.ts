@@ -288,7 +288,10 @@ const expectedOutput: Record<string, RegExp[]> = {
     /one shared store: .* B says "rasmus"/,
     /express-session issues, ours reads: .* B says "rasmus"/
   ],
-  '14-what-users-ask': [/promises: after await save\(\), the store holds user rasmus/],
+  '14-what-users-ask': [
+    /promises: after await save\(\), the store holds user rasmus/,
+    /regenerateKeeping\(req, \['cart'\]\): new id: true \| the old session held: cart, isAdmin \| the new one holds: cart\n/
+  ],
   '10-file-store-and-companion': [
     /tYOtmbb58e8lLjIs-GaCJv3YVATHGzS1\.json/,
     /"user": "rasmus"/,

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import express, { type Request, type Response } from 'express'
 import session, { MemoryStore, type SessionOptions } from '../../src/index.js'
 import { sessionPromises } from '../../src/extras/promises.js'
+import { regenerateKeeping } from '../../src/extras/regenerate-keeping.js'
 
 type Data = { user?: string }
 
@@ -31,5 +32,30 @@ async function app(options: SessionOptions, route: (req: Request, res: Response)
     store.get(req.sessionID, (_err, stored) => res.send((stored as Data | undefined)?.user ?? 'nothing'))
   })
   console.log(`promises: after await save(), the store holds user ${(await call('/')).text}`)
+  close()
+}
+
+// 2. regenerate, keeping an allow-list
+{
+  const { call, close } = await app({ saveUninitialized: true }, async (req, res) => {
+    const sess = req.session as unknown as Record<string, unknown>
+    if (req.path === '/visit') {
+      Object.assign(sess, { cart: ['book'], isAdmin: true })
+      res.end()
+      return
+    }
+    const before = req.sessionID
+    const keys = (sess: object) =>
+      Object.keys(sess)
+        .filter((k) => k !== 'cookie')
+        .join(', ')
+    const had = keys(sess)
+    await regenerateKeeping(req, ['cart'])
+    res.send(
+      `new id: ${req.sessionID !== before} | the old session held: ${had} | the new one holds: ${keys(req.session)}`
+    )
+  })
+  const visit = await call('/visit')
+  console.log(`regenerateKeeping(req, ['cart']): ${(await call('/login', visit.cookie)).text}`)
   close()
 }
