@@ -5,6 +5,7 @@ import express, { type Request, type Response } from 'express'
 import session, { MemoryStore, type SessionOptions } from '../../src/index.js'
 import { sessionPromises } from '../../src/extras/promises.js'
 import { regenerateKeeping } from '../../src/extras/regenerate-keeping.js'
+import { indexSessionsByUser } from '../../src/extras/log-out-everywhere.js'
 
 type Data = { user?: string }
 
@@ -57,5 +58,27 @@ async function app(options: SessionOptions, route: (req: Request, res: Response)
   })
   const visit = await call('/visit')
   console.log(`regenerateKeeping(req, ['cart']): ${(await call('/login', visit.cookie)).text}`)
+  close()
+}
+
+// 3. log out everywhere
+{
+  const store = new MemoryStore()
+  const sessions = indexSessionsByUser(store, { userOf: (sess) => (sess as Data).user })
+  const { call, close } = await app({ store }, async (req, res) => {
+    if (req.path === '/everywhere') {
+      res.send(String(await sessions.logOutEverywhere('rasmus')))
+      return
+    }
+    if (req.path === '/login') (req.session as unknown as Data).user = req.query.as as string
+    res.send((req.session as unknown as Data).user ?? 'anonymous')
+  })
+  const browsers = [await call('/login?as=rasmus'), await call('/login?as=rasmus'), await call('/login?as=rasmus')]
+  const alice = await call('/login?as=alice')
+  const destroyed = (await call('/everywhere')).text
+  const after = await Promise.all(browsers.map(async (b) => (await call('/', b.cookie)).text))
+  console.log(
+    `log out everywhere: rasmus had ${browsers.length} sessions, ${destroyed} destroyed, his browsers now see ${after.join(', ')}; alice still sees ${(await call('/', alice.cookie)).text}`
+  )
   close()
 }
