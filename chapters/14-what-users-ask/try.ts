@@ -6,6 +6,7 @@ import session, { MemoryStore, type SessionOptions } from '../../src/index.js'
 import { sessionPromises } from '../../src/extras/promises.js'
 import { regenerateKeeping } from '../../src/extras/regenerate-keeping.js'
 import { indexSessionsByUser } from '../../src/extras/log-out-everywhere.js'
+import { saveThenRedirect } from '../../src/extras/save-then-redirect.js'
 
 type Data = { user?: string }
 
@@ -81,4 +82,35 @@ async function app(options: SessionOptions, route: (req: Request, res: Response)
     `log out everywhere: rasmus had ${browsers.length} sessions, ${destroyed} destroyed, his browsers now see ${after.join(', ')}; alice still sees ${(await call('/', alice.cookie)).text}`
   )
   close()
+}
+
+// 4. save, then redirect: the order of events on the server
+{
+  const orders: string[] = []
+  for (const helper of [false, true]) {
+    const events: string[] = []
+    const store = new MemoryStore()
+    const set = store.set.bind(store)
+    store.set = (sid, sess, cb) => {
+      events.push('write started')
+      set(sid, sess, (err) => {
+        events.push('write finished')
+        cb?.(err)
+      })
+    }
+    const { call, close } = await app({ store }, async (req, res) => {
+      const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => typeof res
+      res.writeHead = ((...args: unknown[]) => {
+        events.push('headers sent')
+        return writeHead(...args)
+      }) as typeof res.writeHead
+      ;(req.session as unknown as Data).user = 'rasmus'
+      if (helper) await saveThenRedirect(req, res, '/', 303)
+      else res.redirect(303, '/')
+    })
+    await call('/login')
+    orders.push(`${helper ? 'saveThenRedirect' : 'res.redirect alone'} -> ${events.join(', ')}`)
+    close()
+  }
+  console.log(`save then redirect: ${orders.join(' | ')}`)
 }
