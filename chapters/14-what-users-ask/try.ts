@@ -1,14 +1,16 @@
 // Chapter 14: the extras at work, one line each.
 // Run: npx tsx chapters/14-what-users-ask/try.ts
 import type { AddressInfo } from 'node:net'
+import { promisify } from 'node:util'
 import express, { type Request, type Response } from 'express'
-import session, { MemoryStore, type SessionOptions } from '../../src/index.js'
+import session, { MemoryStore, type SessionData, type SessionOptions, type Store } from '../../src/index.js'
 import { sessionPromises } from '../../src/extras/promises.js'
 import { regenerateKeeping } from '../../src/extras/regenerate-keeping.js'
 import { indexSessionsByUser } from '../../src/extras/log-out-everywhere.js'
 import { saveThenRedirect } from '../../src/extras/save-then-redirect.js'
+import { versionStore } from '../../src/extras/versioned-store.js'
 
-type Data = { user?: string }
+type Data = { user?: string; cart?: string[] }
 
 /** Start an app with one route on `session(options)`; returns a way to call it, and to stop it. */
 async function app(options: SessionOptions, route: (req: Request, res: Response) => Promise<void> | void) {
@@ -113,4 +115,31 @@ async function app(options: SessionOptions, route: (req: Request, res: Response)
     close()
   }
   console.log(`save then redirect: ${orders.join(' | ')}`)
+}
+
+// 5. the lost update, at the store: two copies loaded, both changed, saved one after the other
+{
+  const merge = (stored: SessionData, mine: SessionData) =>
+    ({ ...mine, cart: [...new Set([...(stored as Data).cart!, ...(mine as Data).cart!])] }) as SessionData
+  const stores: Array<[string, Store]> = [
+    ['plain', new MemoryStore()],
+    ['merged', versionStore(new MemoryStore(), { merge })],
+    ['refused', versionStore(new MemoryStore())]
+  ]
+  const results: string[] = []
+  for (const [label, store] of stores) {
+    const save = promisify(store.set.bind(store))
+    const load = async () => (await promisify(store.get.bind(store))('sid')) as SessionData & Data
+    await save('sid', { cookie: { expires: null }, cart: [] } as unknown as SessionData)
+    const [a, b] = [await load(), await load()]
+    a.cart!.push('apple')
+    b.cart!.push('pear')
+    await save('sid', a)
+    const second = await save('sid', b).then(
+      () => 'saved',
+      (err: Error) => err.name
+    )
+    results.push(`${label}: [${(await load()).cart!.join(', ')}] (second save: ${second})`)
+  }
+  console.log(`the lost update: ${results.join(' | ')}`)
 }
