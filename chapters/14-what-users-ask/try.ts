@@ -9,6 +9,7 @@ import { regenerateKeeping } from '../../src/extras/regenerate-keeping.js'
 import { indexSessionsByUser } from '../../src/extras/log-out-everywhere.js'
 import { saveThenRedirect } from '../../src/extras/save-then-redirect.js'
 import { versionStore } from '../../src/extras/versioned-store.js'
+import { BoundedMemoryStore } from '../../src/extras/bounded-memory-store.js'
 
 type Data = { user?: string; cart?: string[] }
 
@@ -142,4 +143,17 @@ async function app(options: SessionOptions, route: (req: Request, res: Response)
     results.push(`${label}: [${(await load()).cart!.join(', ')}] (second save: ${second})`)
   }
   console.log(`the lost update: ${results.join(' | ')}`)
+}
+
+// 6. a MemoryStore with a cap
+{
+  const store = new BoundedMemoryStore({ max: 3 })
+  const save = promisify(store.set.bind(store))
+  const load = promisify(store.get.bind(store))
+  for (const sid of ['v1', 'v2', 'v3']) await save(sid, { cookie: { expires: null } } as unknown as SessionData)
+  await load('v1')
+  for (const sid of ['v4', 'v5']) await save(sid, { cookie: { expires: null } } as unknown as SessionData)
+  console.log(
+    `BoundedMemoryStore({ max: 3 }), five visitors, v1 came back once: holds ${Object.keys(store.sessions).join(', ')}`
+  )
 }
