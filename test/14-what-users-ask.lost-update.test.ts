@@ -12,6 +12,8 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import type { SessionData, Store } from '../src/index.js'
 import { sessionPromises } from '../src/extras/promises.js'
 import { StaleSessionError, versionStore, type VersionOptions } from '../src/extras/versioned-store.js'
+import { indexSessionsByUser } from '../src/extras/log-out-everywhere.js'
+import { guardStore } from '../src/stores/guarded-store.js'
 import { eventually } from './support/apps.js'
 import { cookieHeader, sessionId } from './support/cookies.js'
 import { serve } from './support/http.js'
@@ -254,5 +256,26 @@ describe('versionStore, called directly', () => {
     const failingSet = new MemoryStore()
     failingSet.set = (_sid, _sess, cb) => setImmediate(() => cb?.(new Error('set failed')))
     await expect(storeSet(versionStore(failingSet), 'sid', session(undefined, {}))).rejects.toThrow('set failed')
+  })
+})
+
+describe('the store wrappers together', () => {
+  it('versionStore, indexSessionsByUser and guardStore compose on one store, each doing its part', async () => {
+    const store = guardStore(versionStore(new implementations[0].session.MemoryStore(), { merge: unionOfCarts }))
+    const sessions = indexSessionsByUser(store, { userOf: (sess) => (sess as Data).user })
+    const expires = new Date(Date.now() + 60_000)
+    await storeSet(store, 'sid', { cookie: { expires }, user: 'rasmus', cart: [] } as unknown as SessionData)
+    const [a, b] = [
+      (await storeGet(store, 'sid')) as SessionData & Data,
+      (await storeGet(store, 'sid')) as SessionData & Data
+    ]
+    a.cart?.push('apple')
+    b.cart?.push('pear')
+    await storeSet(store, 'sid', a)
+    await storeSet(store, 'sid', b)
+    expect(await storeGet(store, 'sid')).toMatchObject({ cart: ['apple', 'pear'], _version: 3 })
+    expect(await sessions.sessionsOf('rasmus')).toEqual(['sid'])
+    expect(await sessions.logOutEverywhere('rasmus')).toBe(1)
+    expect(await storeGet(store, 'sid')).toBeUndefined()
   })
 })

@@ -4,7 +4,7 @@
  * callback — `save`, `reload`, `regenerate`, `destroy` — as promises, for
  * `await`. A wrapper beside the session, not a change to it, so that it
  * works with our `session()` and with express-session 1.19.0 alike, and
- * `req.session.save()` still returns the session for chaining.
+ * `req.session` and what its methods return stay exactly as they were.
  *
  * @module
  */
