@@ -24,7 +24,7 @@ import { RedisStore } from '../src/stores/redis-store.js'
 import { cookieHeader, sessionId } from './support/cookies.js'
 import { serve } from './support/http.js'
 import { implementations, type SessionModule } from './support/implementations.js'
-import { storedSession, storeGet, storeSet } from './support/stores.js'
+import { storedSession, storeGet, storeSet, viaCallback } from './support/stores.js'
 import { data, FakeRedis, route } from './14-what-users-ask.helpers.js'
 
 /** The stores the index is proven over; each makes a fresh store (and the index to use with it). */
@@ -178,6 +178,23 @@ describe.each(implementations)('$name', ({ session }) => {
       expect(await storeGet(store, 'sid')).toBeFalsy()
       await storeSet(store, 'anonymous', storedSession(60_000))
       expect(await storeGet(store, 'anonymous')).toBeTruthy()
+      await expect(
+        viaCallback((cb) => store.touch?.('sid', storedSession(60_000, { user: 'rasmus' }), cb))
+      ).rejects.toThrow('index down')
+    })
+
+    it('a destroy whose index entry cannot be removed still succeeds: a stale entry is harmless', async () => {
+      const { store } = make(session)
+      const failing: SessionIndex = {
+        add: () => Promise.resolve(),
+        remove: () => Promise.reject(new Error('index down')),
+        list: () => Promise.resolve(['sid'])
+      }
+      const sessions = indexSessionsByUser(store, { userOf, index: failing })
+      await storeSet(store, 'sid', storedSession(60_000, { user: 'rasmus' }))
+      await viaCallback((cb) => store.destroy('sid', cb))
+      expect(await storeGet(store, 'sid')).toBeFalsy()
+      expect(await sessions.sessionsOf('rasmus')).toEqual([])
     })
   })
 

@@ -118,6 +118,12 @@ describe('what can be listed', () => {
     return req as never as { session: Record<string, unknown> }
   }
 
+  it('without a session on the request, it rejects', async () => {
+    await expect(regenerateKeeping({}, ['cart'])).rejects.toThrow(
+      'req.session is missing, so there is nothing to regenerate'
+    )
+  })
+
   it('the cookie cannot be kept: it is refused at once', () => {
     expect(() => regenerateKeeping(fakeRequest({}) as never, ['cart', 'cookie'])).toThrow(
       'regenerateKeeping cannot keep "cookie"'
