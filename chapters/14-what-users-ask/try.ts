@@ -25,7 +25,11 @@ async function app(options: SessionOptions, route: (req: Request, res: Response)
     const res = await fetch(url + path, { method: 'POST', headers: { cookie }, redirect: 'manual' })
     return { text: await res.text(), cookie: (res.headers.get('set-cookie') ?? cookie).split(';')[0] }
   }
-  return { call, close: () => server.close() }
+  const close = () => {
+    server.close()
+    server.closeAllConnections()
+  }
+  return { call, close }
 }
 
 // 1. promises
