@@ -549,7 +549,12 @@ export function repositoryLayout(root: string): Layout {
   const ts = (name: string) => name.endsWith('.ts')
   return {
     root,
-    libraryFiles: ['src/index.ts', ...listFiles(root, 'src/session', ts), ...listFiles(root, 'src/stores', ts)],
+    libraryFiles: [
+      'src/index.ts',
+      ...listFiles(root, 'src/session', ts),
+      ...listFiles(root, 'src/stores', ts),
+      ...listFiles(root, 'src/extras', ts)
+    ],
     otherSources: [...listFiles(root, 'demo', ts), ...listFiles(root, 'chapters', ts)],
     chapters: listFiles(root, 'chapters', (name) => name.endsWith('.md')),
     twins: {

@@ -548,6 +548,14 @@ const expectedOutput: Record<string, RegExp[]> = {
     /one shared store: .* B says "rasmus"/,
     /express-session issues, ours reads: .* B says "rasmus"/
   ],
+  '14-what-users-ask': [
+    /promises: after await save\(\), the store holds user rasmus/,
+    /regenerateKeeping\(req, \['cart'\]\): new id: true \| the old session held: cart, isAdmin \| the new one holds: cart\n/,
+    /log out everywhere: rasmus had 3 sessions, 3 destroyed, his browsers now see anonymous, anonymous, anonymous; alice still sees alice/,
+    /res\.redirect alone -> write started, headers sent, write finished \| saveThenRedirect -> write started, write finished, headers sent/,
+    /the lost update: plain: \[pear\] \(second save: saved\) \| merged: \[apple, pear\] \(second save: saved\) \| refused: \[apple\] \(second save: StaleSessionError\)/,
+    /BoundedMemoryStore\(\{ max: 3 \}\), five visitors, v1 came back once: holds v1, v4, v5/
+  ],
   '10-file-store-and-companion': [
     /tYOtmbb58e8lLjIs-GaCJv3YVATHGzS1\.json/,
     /"user": "rasmus"/,
