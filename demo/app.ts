@@ -48,29 +48,6 @@ function panelOf(req: Request): SessionPanel {
   }
 }
 
-// #region demo-visit-log
-/** How many paths the visit log keeps. */
-export const VISIT_LOG_LENGTH = 10
-
-/**
- * The pages whose visits are logged. Left out on purpose: the login form,
- * which stays a page that only reads its session (chapter 10's race and the
- * torture need one), the JSON twins, which programs call, and everything
- * else, `/favicon.ico` included.
- */
-export const LOGGED_PAGES = ['/', '/inspect', '/store', '/headers']
-
-/** Add this request's path to the session's visit log, keeping the last ten. */
-function logVisit(req: Request, _res: Response, next: NextFunction): void {
-  if (req.session) {
-    // a session file edited by hand may hold anything here
-    const log = Array.isArray(req.session.visitLog) ? req.session.visitLog : []
-    req.session.visitLog = [...log, req.path].slice(-VISIT_LOG_LENGTH)
-  }
-  next()
-}
-// #endregion demo-visit-log
-
 /** The session cookie taken apart, as /inspect shows it. */
 export interface Inspection {
   cookieHeader: string | null
@@ -311,3 +288,26 @@ ${jsonBlock(i.stored)}
 <h2>Cookie attributes and expiry</h2>
 ${jsonBlock(i.cookie)}`
 }
+
+// #region demo-visit-log
+/** How many paths the visit log keeps. */
+export const VISIT_LOG_LENGTH = 10
+
+/**
+ * The pages whose visits are logged. Left out on purpose: the login form,
+ * which stays a page that only reads its session (chapter 10's race and the
+ * torture need one), the JSON twins, which programs call, and everything
+ * else, `/favicon.ico` included.
+ */
+export const LOGGED_PAGES = ['/', '/inspect', '/store', '/headers']
+
+/** Add this request's path to the session's visit log, keeping the last ten. */
+function logVisit(req: Request, _res: Response, next: NextFunction): void {
+  if (req.session) {
+    // a session file edited by hand may hold anything here
+    const log = Array.isArray(req.session.visitLog) ? req.session.visitLog : []
+    req.session.visitLog = [...log, req.path].slice(-VISIT_LOG_LENGTH)
+  }
+  next()
+}
+// #endregion demo-visit-log

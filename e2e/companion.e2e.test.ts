@@ -8,6 +8,8 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MemoryStore } from '../src/index.js'
+import { createApp } from '../demo/app.js'
 import { closeServer } from '../test/support/http.js'
 import { freePort, launchChromium, startApp, type AppProcess } from './support.js'
 
@@ -146,6 +148,33 @@ describe('/headers in Chromium', () => {
       expect(outcome).toBe('refused: TypeError')
     } finally {
       await closeServer(other)
+    }
+  })
+})
+
+describe('the icon', () => {
+  it("Chromium asks for /favicon.ico after the JSON of /headers, not after the app's pages, which declare an empty icon", async () => {
+    // the app in this process, so that the server can see the icon's request: playwright does not report it
+    const app = createApp({ store: new MemoryStore(), secret: 'e2e secret' })
+    const asked: string[] = []
+    let sawIcon: () => void = () => {}
+    const iconAsked = new Promise<void>((resolve) => (sawIcon = resolve))
+    const server = http.createServer((req, res) => {
+      asked.push(req.url ?? '')
+      if (req.url === '/favicon.ico') sawIcon()
+      app(req, res)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port: appPort } = server.address() as { port: number }
+      const url = `http://127.0.0.1:${appPort}`
+      await page.goto(url + '/')
+      await page.goto(url + '/inspect')
+      await page.goto(url + '/headers')
+      await iconAsked
+      expect(asked).toEqual(['/', '/inspect', '/headers', '/favicon.ico'])
+    } finally {
+      await closeServer(server)
     }
   })
 })

@@ -95,7 +95,7 @@ describe('npm start (demo/server.ts)', () => {
 })
 
 describe('npm run repl (demo/repl.ts)', () => {
-  it('serves the app inside a REPL where last is the most recent request, its session readable; .exit stops it', async () => {
+  it('serves the app inside a REPL where last is the most recent request: its session readable, a change kept once saved; .exit stops it', async () => {
     const sessions = path.join(dir, 'repl')
     const child = spawn(process.execPath, ['--import', 'tsx', 'demo/repl.ts'], {
       cwd: root,
@@ -135,6 +135,8 @@ describe('npm run repl (demo/repl.ts)', () => {
     expect(output).toContain('In scope: app (the Express app), store (the session store), last ({ req, res }')
     expect(await ask('last')).toBe('undefined')
     const visit = await request(`http://127.0.0.1:${port}`).get('/inspect').expect(200)
+    // the icon a browser asks for by itself does not push the page out of last
+    await request(`http://127.0.0.1:${port}`).get('/favicon.ico').set('Cookie', cookieHeader(visit)).expect(404)
     expect(await ask('last.req.path')).toBe("'/inspect'")
     expect(await ask('last.req.sessionID')).toBe(`'${sessionId(visit)}'`)
     expect(await ask('last.req.session.cookie.httpOnly')).toBe('true')
@@ -142,6 +144,14 @@ describe('npm run repl (demo/repl.ts)', () => {
     expect(await ask('last.res.statusCode')).toBe('200')
     expect(await ask('store.dir')).toBe(`'${sessions}'`)
     expect(await ask('typeof app.listen')).toBe("'function'")
+    // a change made from the REPL is kept only once saved
+    expect(await ask('last.req.session.views = 41')).toBe('41')
+    const home = () => request(`http://127.0.0.1:${port}`).get('/').set('Cookie', cookieHeader(visit)).expect(200)
+    expect((await home()).text).toContain('id="views">1<')
+    const from = output.length
+    await ask("last.req.session.views = 41; void last.req.session.save(() => console.log('written to the store'))")
+    await printed(/written to the store/, from)
+    expect((await home()).text).toContain('id="views">42<')
     child.stdin.write('.exit\n')
     expect(await exited).toBe(0)
   }, 30_000)
