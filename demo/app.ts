@@ -1,7 +1,7 @@
 /**
  * The companion app: a visit counter, the classic login story (rasmus /
- * default), and pages that take the session apart. Used by the video and
- * by chapter 10.
+ * default), pages that take the session apart, and a log of the pages
+ * visited. Used by the video and by chapter 10.
  */
 import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
@@ -18,6 +18,8 @@ declare module '../src/index.js' {
     views: number
     /** Who logged in, if anyone. */
     user: string
+    /** The paths of the last pages visited in this session, oldest first; absent in sessions older than the log. */
+    visitLog?: string[]
   }
 }
 
@@ -41,6 +43,7 @@ function panelOf(req: Request): SessionPanel {
   return {
     id: sess ? req.sessionID : undefined,
     user: sess?.user,
+    visitLog: Array.isArray(sess?.visitLog) ? sess.visitLog : [],
     data: sess ? JSON.parse(JSON.stringify(sess)) : null
   }
 }
@@ -93,6 +96,8 @@ export function createApp(options: DemoOptions): express.Express {
       .type('text')
       .send('Sessions are unavailable right now (the session store is not reachable). Try again shortly.\n')
   })
+
+  app.get(LOGGED_PAGES, logVisit)
 
   app.get('/', (req, res) => {
     if (!req.session) {
@@ -187,6 +192,16 @@ export function createApp(options: DemoOptions): express.Express {
     })
   })
 
+  // #region demo-headers
+  app.get('/headers', (req, res) => {
+    // the browser's own headers, its session cookie too, shown to that browser only (chapter 10)
+    res
+      .set('Cache-Control', 'no-store')
+      .type('json')
+      .send(JSON.stringify(req.headers, null, 2) + '\n')
+  })
+  // #endregion demo-headers
+
   app.use((req, res) => {
     res
       .status(404)
@@ -273,3 +288,26 @@ ${jsonBlock(i.stored)}
 <h2>Cookie attributes and expiry</h2>
 ${jsonBlock(i.cookie)}`
 }
+
+// #region demo-visit-log
+/** How many paths the visit log keeps. */
+export const VISIT_LOG_LENGTH = 10
+
+/**
+ * The pages whose visits are logged. Left out on purpose: the login form,
+ * which stays a page that only reads its session (chapter 10's race and the
+ * torture need one), the JSON twins, which programs call, and everything
+ * else, `/favicon.ico` included.
+ */
+export const LOGGED_PAGES = ['/', '/inspect', '/store', '/headers']
+
+/** Add this request's path to the session's visit log, keeping the last ten. */
+function logVisit(req: Request, _res: Response, next: NextFunction): void {
+  if (req.session) {
+    // a session file edited by hand may hold anything here
+    const log = Array.isArray(req.session.visitLog) ? req.session.visitLog : []
+    req.session.visitLog = [...log, req.path].slice(-VISIT_LOG_LENGTH)
+  }
+  next()
+}
+// #endregion demo-visit-log

@@ -22,6 +22,8 @@ export function jsonBlock(value: unknown): string {
 export interface SessionPanel {
   id: string | undefined
   user: string | undefined
+  /** The paths of the last pages visited, oldest first. */
+  visitLog: string[]
   data: unknown
 }
 
@@ -36,6 +38,12 @@ const style = `
   code { background: #f3f5f8; padding: 0 .2rem; }
 `
 
+/** The visit log as a list, oldest first. */
+function visitLogHtml(log: string[]): string {
+  const items = log.map((path) => `<li><code>${escapeHtml(path)}</code></li>`).join('')
+  return `<p>Pages visited in this session, oldest first (the last ten):</p>\n<ol id="visit-log">${items}</ol>`
+}
+
 /** The shared layout: navigation, the page's content, and the session panel. */
 export function page(title: string, body: string, panel: SessionPanel): string {
   const who = panel.user
@@ -44,16 +52,19 @@ export function page(title: string, body: string, panel: SessionPanel): string {
   const logout = panel.user
     ? '<form method="post" action="/logout"><button type="submit" id="logout">Log out</button></form>'
     : ''
+  // the empty icon keeps the browser from asking for /favicon.ico after every page:
+  // a request that would load the session and touch it, for nothing
   return `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>${escapeHtml(title)} · express-session, annotated</title><style>${style}</style></head>
+<head><meta charset="utf-8"><link rel="icon" href="data:,"><title>${escapeHtml(title)} · express-session, annotated</title><style>${style}</style></head>
 <body>
-<nav><a href="/">Home</a><a href="/login">Log in</a><a href="/inspect">Inspect</a><a href="/store">Store</a>${logout}</nav>
+<nav><a href="/">Home</a><a href="/login">Log in</a><a href="/inspect">Inspect</a><a href="/store">Store</a><a href="/headers">Headers</a>${logout}</nav>
 <h1>${escapeHtml(title)}</h1>
 ${body}
 <aside>
 <h2>Your session right now</h2>
 <p>Session id: <code id="session-id">${escapeHtml(panel.id ?? '(none)')}</code> · ${who}</p>
+${visitLogHtml(panel.visitLog)}
 ${jsonBlock(panel.data)}
 </aside>
 </body>

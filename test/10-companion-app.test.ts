@@ -1,7 +1,8 @@
 /**
  * Chapter 10 — the companion app's routes, served in-process on a FileStore
  * (or a MemoryStore where a test needs to break the store): the visit
- * counter, the login story, the inspector, the store listing, the errors.
+ * counter, the login story, the inspector, the store listing, the request
+ * headers, the visit log, the errors.
  */
 import fs from 'node:fs'
 import http from 'node:http'
@@ -9,13 +10,13 @@ import os from 'node:os'
 import path from 'node:path'
 import request from 'supertest'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { MemoryStore, type Store } from '../src/index.js'
-import { createApp } from '../demo/app.js'
+import { MemoryStore, type SessionData, type Store } from '../src/index.js'
+import { createApp, VISIT_LOG_LENGTH } from '../demo/app.js'
 import { escapeHtml } from '../demo/html.js'
 import { FileStore } from '../src/stores/file-store.js'
 import { cookieHeader, sessionCookie, sessionId, setCookies } from './support/cookies.js'
 import { serve } from './support/http.js'
-import { storeLength } from './support/stores.js'
+import { countCalls, storeGet, storeLength, storeSet } from './support/stores.js'
 
 let dir: string
 
@@ -233,5 +234,104 @@ describe('the companion app', () => {
     expect(res.text).not.toContain('<b>x</b>')
     expect(res.text).toContain('value="&lt;b&gt;x&lt;/b&gt;"')
     expect(escapeHtml('<a href="x">\'&</a>')).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&lt;/a&gt;')
+  })
+
+  it('GET /headers shows the request headers as JSON, never cached: no Cookie on the first visit, the session cookie arriving on the second', async () => {
+    const { url } = await demo()
+    const agent = request.agent(url)
+    const first = await agent
+      .get('/headers')
+      .set('X-Take', '2')
+      .expect(200)
+      .expect('Cache-Control', 'no-store')
+      .expect('Content-Type', /^application\/json/)
+    expect(first.body).toMatchObject({ host: new URL(url).host, 'x-take': '2' })
+    expect(first.body).not.toHaveProperty('cookie')
+    expect(cookieHeader(first)).toMatch(/^connect\.sid=s%3A[\w-]{32}\./)
+    const second = await agent.get('/headers').expect(200).expect('Cache-Control', 'no-store')
+    expect((second.body as { cookie?: string }).cookie).toBe(cookieHeader(first))
+  })
+
+  /** The visit log as the page's list shows it. */
+  const logList = (paths: string[]) =>
+    `<ol id="visit-log">${paths.map((p) => `<li><code>${p}</code></li>`).join('')}</ol>`
+
+  it('the visit log keeps the paths of the last ten logged pages, oldest first, and every page shows it', async () => {
+    const store = new MemoryStore()
+    const { url } = await demo(store)
+    const agent = request.agent(url)
+    const visited = [
+      '/',
+      '/inspect',
+      '/store',
+      '/headers',
+      '/',
+      '/',
+      '/store',
+      '/inspect',
+      '/',
+      '/headers',
+      '/',
+      '/store'
+    ]
+    const first = await agent.get(visited[0])
+    for (const path of visited.slice(1)) await agent.get(path).expect(200)
+    expect(VISIT_LOG_LENGTH).toBe(10)
+    const lastTen = visited.slice(-10)
+    expect((await storeGet(store, sessionId(first)))?.visitLog).toEqual(lastTen)
+    const home = await agent.get('/').expect(200)
+    expect(home.text).toContain(logList([...lastTen.slice(1), '/']))
+    const form = await agent.get('/login').expect(200)
+    expect(form.text).toContain(logList([...lastTen.slice(1), '/']))
+  })
+
+  it('a logged page changes the session, so each visit saves it instead of only touching it', async () => {
+    const store = new MemoryStore()
+    const { url } = await demo(store)
+    const agent = request.agent(url)
+    await agent.get('/')
+    const calls = countCalls(store, 'set', 'touch')
+    await agent.get('/inspect').expect(200)
+    await agent.get('/store').expect(200)
+    await agent.get('/headers').expect(200)
+    expect(calls).toEqual({ set: 3, touch: 0 })
+  })
+
+  it('the login form, the JSON twins and every other path are not logged: their requests only touch the session', async () => {
+    const store = new MemoryStore()
+    const { url } = await demo(store)
+    const agent = request.agent(url)
+    const visit = await agent.get('/')
+    const calls = countCalls(store, 'set', 'touch')
+    await agent.get('/login').expect(200)
+    await agent.get('/inspect.json').expect(200)
+    await agent.get('/store.json').expect(200)
+    await agent.get('/favicon.ico').expect(404)
+    await agent.get('/no/such/page').expect(404)
+    expect(calls).toEqual({ set: 0, touch: 5 })
+    expect((await storeGet(store, sessionId(visit)))?.visitLog).toEqual(['/'])
+  })
+
+  it('the visit log starts over at login, as the counter does: regenerate gives a new, empty session', async () => {
+    const { url } = await demo()
+    const agent = request.agent(url)
+    await agent.get('/')
+    await agent.get('/store')
+    await agent.post('/login').type('form').send({ username: 'rasmus', password: 'default' }).expect(303)
+    const home = await agent.get('/').expect(200)
+    expect(home.text).toContain('id="user">rasmus<')
+    expect(home.text).toContain(logList(['/']))
+  })
+
+  it('a visit log that is not a list (a session file edited by hand) is shown empty and starts over', async () => {
+    const store = new MemoryStore()
+    const { url } = await demo(store)
+    const visit = await request(url).get('/')
+    const stored = (await storeGet(store, sessionId(visit))) as SessionData
+    await storeSet(store, sessionId(visit), { ...stored, visitLog: '<b>edited</b>' } as unknown as SessionData)
+    const form = await request(url).get('/login').set('Cookie', cookieHeader(visit)).expect(200)
+    expect(form.text).toContain(logList([]))
+    const page = await request(url).get('/store').set('Cookie', cookieHeader(visit)).expect(200)
+    expect(page.text).toContain(logList(['/store']))
   })
 })

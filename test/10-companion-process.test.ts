@@ -1,6 +1,7 @@
 /**
  * Chapter 10 — the companion app as `npm start` runs it: its own process,
- * configured by the environment.
+ * configured by the environment; and as `npm run repl` runs it, inside a
+ * Node.js REPL.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -8,7 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import request from 'supertest'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import { cookieHeader, sessionId } from './support/cookies.js'
 import { startCompanion } from './support/processes.js'
 
@@ -91,4 +92,67 @@ describe('npm start (demo/server.ts)', () => {
       'SESSION_STORE must be "file", "memory" or "redis", not "etcd"'
     ])
   })
+})
+
+describe('npm run repl (demo/repl.ts)', () => {
+  it('serves the app inside a REPL where last is the most recent request: its session readable, a change kept once saved; .exit stops it', async () => {
+    const sessions = path.join(dir, 'repl')
+    const child = spawn(process.execPath, ['--import', 'tsx', 'demo/repl.ts'], {
+      cwd: root,
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SESSIONS_DIR: sessions, SESSION_SECRET: 'test secret' },
+      stdio: ['pipe', 'pipe', 'pipe']
+    })
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    // torn down even when the test fails or times out
+    onTestFinished(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      await exited
+    })
+    let output = ''
+    const collect = (chunk: Buffer) => (output += chunk.toString())
+    child.stdout.on('data', collect)
+    child.stderr.on('data', collect)
+    /** Wait until what the REPL printed from `from` on matches `pattern`. */
+    const printed = (pattern: RegExp, from = 0) =>
+      new Promise<RegExpExecArray>((resolve) => {
+        const check = () => {
+          const match = pattern.exec(output.slice(from))
+          if (!match) return
+          child.stdout.off('data', check)
+          resolve(match)
+        }
+        child.stdout.on('data', check)
+        check()
+      })
+    /** Type an expression; what the REPL printed before its next prompt. */
+    const ask = async (expression: string) => {
+      const from = output.length
+      child.stdin.write(expression + '\n')
+      return (await printed(/^([\s\S]*?)companion> /, from))[1].trim()
+    }
+    const [, port] = await printed(/The companion app is on http:\/\/localhost:(\d+)/)
+    await printed(/companion> /)
+    expect(output).toContain('In scope: app (the Express app), store (the session store), last ({ req, res }')
+    expect(await ask('last')).toBe('undefined')
+    const visit = await request(`http://127.0.0.1:${port}`).get('/inspect').expect(200)
+    // the icon a browser asks for by itself does not push the page out of last
+    await request(`http://127.0.0.1:${port}`).get('/favicon.ico').set('Cookie', cookieHeader(visit)).expect(404)
+    expect(await ask('last.req.path')).toBe("'/inspect'")
+    expect(await ask('last.req.sessionID')).toBe(`'${sessionId(visit)}'`)
+    expect(await ask('last.req.session.cookie.httpOnly')).toBe('true')
+    expect(await ask('last.req.session.visitLog')).toBe("[ '/inspect' ]")
+    expect(await ask('last.res.statusCode')).toBe('200')
+    expect(await ask('store.dir')).toBe(`'${sessions}'`)
+    expect(await ask('typeof app.listen')).toBe("'function'")
+    // a change made from the REPL is kept only once saved
+    expect(await ask('last.req.session.views = 41')).toBe('41')
+    const home = () => request(`http://127.0.0.1:${port}`).get('/').set('Cookie', cookieHeader(visit)).expect(200)
+    expect((await home()).text).toContain('id="views">1<')
+    const from = output.length
+    await ask("last.req.session.views = 41; void last.req.session.save(() => console.log('written to the store'))")
+    await printed(/written to the store/, from)
+    expect((await home()).text).toContain('id="views">42<')
+    child.stdin.write('.exit\n')
+    expect(await exited).toBe(0)
+  }, 30_000)
 })
