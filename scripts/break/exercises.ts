@@ -47,8 +47,8 @@ export const exercises: Exercise[] = [
   {
     id: '04-mounted-url',
     file: 'src/index.ts',
-    find: 'const originalPath = (parseUrl.original(req) as Url).pathname',
-    replace: 'const originalPath = (parseUrl(req) as Url).pathname',
+    find: 'parseUrl.original(req)',
+    replace: 'parseUrl(req)',
     description: 'the path check reads the URL a mounted router sees, not the original',
     fails: ['the original URL counts, not the one a mounted router sees']
   },
@@ -86,21 +86,12 @@ export const exercises: Exercise[] = [
   },
   // 05 · the end of the response
   {
-    id: '05-hash-includes-cookie',
+    id: '05-modified-ignores-id',
     file: 'src/index.ts',
-    find: "      if (key === 'cookie') continue\n",
-    replace: '',
-    description: 'the hash that detects changes includes the cookie',
-    fails: [
-      'a known session that did not change gets no cookie',
-      'with rolling but not saveUninitialized, an untouched new session still gets no cookie',
-      'without resave, an unchanged session is touched, not written',
-      'without resave, a store without touch() is left alone for an unchanged session',
-      'a change to the cookie alone does not make a session "modified"',
-      'a session that defines its own toJSON is fingerprinted through it',
-      'a failed touch reaches next(err) and the response still completes',
-      "hashing the session calls its cookie's toJSON twice in express-session (shouldSave, shouldSetCookie), never in ours"
-    ]
+    find: 'return originalId !== sess.id || originalHash !== hash(sess)',
+    replace: 'return originalHash !== hash(sess)',
+    description: 'isModified compares only the data, not the id: a new id with the same data looks unchanged',
+    fails: ['a regenerated session is stored and sent even when it holds nothing']
   },
   {
     id: '05-rolling-ignored',
@@ -346,8 +337,8 @@ export const exercises: Exercise[] = [
   {
     id: '11-always-secure',
     file: 'src/index.ts',
-    find: 'function issecure(req: SessionRequest, trustProxy: boolean | undefined): boolean {\n',
-    replace: 'function issecure(req: SessionRequest, trustProxy: boolean | undefined): boolean {\n  return true\n',
+    find: '.encrypted) {',
+    replace: '.encrypted || true) {',
     description: 'issecure says every request came over HTTPS',
     fails: [
       'a Secure cookie never goes out over plain HTTP, whatever X-Forwarded-Proto claims, unless the proxy is trusted',

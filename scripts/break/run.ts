@@ -142,7 +142,9 @@ export function describeOutcome(outcome: Outcome): string {
 /** One failure in a few lines: expected and received when the assertion had them, else the message. */
 export function describeFailure(failure: FailureRecord): string[] {
   const lines: string[] = []
-  if (failure.expected !== undefined && failure.actual !== undefined) {
+  // supertest's messages already say what was expected and what came ("expected 200 "OK", got 500 …")
+  const saysBoth = /, got /.test(failure.message)
+  if (failure.expected !== undefined && failure.actual !== undefined && !saysBoth) {
     lines.push(firstLine(failure.message))
     lines.push(`expected: ${shorten(failure.expected)}`)
     lines.push(`received: ${shorten(failure.actual)}`)

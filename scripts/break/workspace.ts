@@ -38,7 +38,7 @@ export function createWorkspace(root: string, label: string, keep: boolean): str
   for (const item of copied) {
     const from = path.join(root, item)
     if (!fs.existsSync(from)) continue
-    fs.cpSync(from, path.join(dir, item), { recursive: true, filter: (source) => !isNodeModules(source) })
+    fs.cpSync(from, path.join(dir, item), { recursive: true, filter: (source) => !isNodeModules(root, source) })
   }
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir')
   return dir
@@ -89,7 +89,7 @@ function stopChildren(): void {
   }
 }
 
-/** Whether a path is, or lies inside, a node_modules folder (never copied: the copy links the root's). */
-function isNodeModules(source: string): boolean {
-  return source.split(path.sep).includes('node_modules')
+/** Whether a path is, or lies inside, a node_modules folder under the root (never copied: the copy links the root's). */
+function isNodeModules(root: string, source: string): boolean {
+  return path.relative(root, source).split(path.sep).includes('node_modules')
 }
