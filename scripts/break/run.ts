@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
+import { compare } from './cli.js'
 import {
   breakSource,
   chapterOf,
@@ -68,7 +69,7 @@ export async function runExercise(exercise: Exercise, options: RunOptions): Prom
     if (!fs.existsSync(results)) throw new RunError(`the tests of chapter ${chapterOf(exercise)} did not run`, output)
     const record = JSON.parse(fs.readFileSync(results, 'utf8')) as RunRecord
     if (!options.keep) fs.rmSync(results)
-    if (record.tests.length === 0) {
+    if (record.tests.length === 0 && record.errors.length === 0) {
       throw new RunError(
         `no test of chapter ${chapterOf(exercise)} ran (no file matched ${testFilter(exercise)}?)`,
         output
@@ -136,7 +137,24 @@ export function describeOutcome(outcome: Outcome): string {
     out.push('✗ an error outside any test')
     out.push(...describeFailure(error).map((l) => '    ' + l))
   }
+  out.push('')
+  out.push(...comparison(outcome))
   return out.join('\n')
+}
+
+/** A line saying whether what failed is what the chapter's answer names. */
+function comparison(outcome: Outcome): string[] {
+  const chapter = chapterOf(outcome.exercise)
+  const verdict = compare(
+    outcome.exercise.fails,
+    failed(outcome).map((t) => t.name)
+  )
+  if (verdict.missing.length === 0 && verdict.unexpected.length === 0 && outcome.errors.length === 0)
+    return [`These are the tests chapter ${chapter}'s answer names.`]
+  return [
+    `Chapter ${chapter}'s answer names other tests than these; the exercise has drifted from the code or the tests`,
+    '(npm run test:break checks every exercise).'
+  ]
 }
 
 /** One failure in a few lines: expected and received when the assertion had them, else the message. */
