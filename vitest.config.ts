@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // chapters/NN-slug/answers.test.ts: the runnable answers to a chapter's challenges
+    include: ['test/**/*.test.ts', 'chapters/**/*.test.ts'],
     setupFiles: ['test/support/setup.ts'],
     environment: 'node',
     pool: 'forks',
