@@ -371,7 +371,9 @@ function session(options?: SessionOptions): SessionMiddleware {
 
     // #region end-proxy (index.js 261-375)
     // the route's res.end comes through here, so that the store is written before the response completes
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- kept unbound, called with .call(res)
     const _end = res.end as EndFunction
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- likewise
     const _write = res.write as WriteFunction
     let ended = false
     res.end = function end(chunk?: string | Buffer, encoding?: BufferEncoding) {
@@ -510,13 +512,16 @@ function session(options?: SessionOptions): SessionMiddleware {
           wrapmethods(req.session)
         }
 
+        // eslint-disable-next-line prefer-rest-params -- forwards whatever it was given, as upstream does
         callback.apply(this, arguments as unknown as Parameters<SessionCallback>)
       }
     }
 
     // a save made by the route records what the store now holds
     function wrapmethods(sess: Session) {
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- kept unbound, called with .call(this)
       const _reload = sess.reload
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- likewise, with .apply(this)
       const _save = sess.save
 
       function reload(this: Session, callback: SessionCallback) {
@@ -527,6 +532,7 @@ function session(options?: SessionOptions): SessionMiddleware {
       function save(this: Session) {
         debug('saving %s', this.id)
         savedHash = hash(this)
+        // eslint-disable-next-line prefer-rest-params -- forwards whatever it was given, as upstream does
         _save.apply(this, arguments as unknown as Parameters<Session['save']>)
       }
 
