@@ -50,12 +50,20 @@ session.Session = Session
 session.MemoryStore = MemoryStore
 
 export { Store, Cookie, Session, MemoryStore }
-export type { CookieData, CookieConstructor, CookieOptions } from './session/cookie.js'
+export type {
+  CookieConstructor,
+  CookieData,
+  CookieOptions,
+  CookiePriority,
+  CookieSameSite,
+  StoredCookie
+} from './session/cookie.js'
 export type { MemoryStoreConstructor } from './session/memory.js'
 export type {
   SessionCallback,
   SessionConstructor,
   SessionData,
+  SessionedRequest,
   SessionRequest,
   SessionRequestFields
 } from './session/session.js'
