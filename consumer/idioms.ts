@@ -1,11 +1,15 @@
 /**
- * What an application written against `@types/express-session` does with the
- * package, installed under the name `express-session`. The consumer test
- * compiles this file with strict settings (tsconfig.app.json) against the
- * packed package, and app.ts runs it. To hold the package to one more
- * idiom, add it here.
+ * What an application written against `@types/express-session` 1.18/1.19 does
+ * with the package, installed under the name `express-session`: the named
+ * exports and the `session.X` namespace types, module augmentation of
+ * `SessionData` reaching `req.session`, a store written with @types' method
+ * signatures, every `req.session` method. The consumer test compiles this
+ * file with strict settings (tsconfig.app.json) against the packed package,
+ * and app.ts runs it; test/02-types.test.ts compiles it against src/. Where
+ * the package is deliberately stricter than @types, the idiom is in
+ * stricter.ts instead. To hold the package to one more idiom, add it here.
  */
-/* eslint-disable @typescript-eslint/no-explicit-any -- the store signatures are @types/express-session's, copied as applications copy them */
+/* eslint-disable @typescript-eslint/no-explicit-any -- the store signatures are @types/express-session's, written as applications write them */
 import express from 'express'
 import session, { Cookie, MemoryStore, Session, Store, type SessionData, type SessionOptions } from 'express-session'
 
@@ -37,6 +41,49 @@ export class MapStore extends Store {
   }
 }
 
+/**
+ * A store with every optional method too, each with @types' signature and
+ * types spelled through the namespace (`session.Store`, `session.SessionData`).
+ */
+export class FullStore extends session.Store {
+  readonly data: { [sid: string]: session.SessionData } = {}
+
+  override get(sid: string, callback: (err: any, session?: session.SessionData | null) => void): void {
+    callback(null, this.data[sid] ?? null)
+  }
+
+  override set(sid: string, sess: session.SessionData, callback?: (err?: any) => void): void {
+    this.data[sid] = sess
+    if (callback) callback()
+  }
+
+  override destroy(sid: string, callback?: (err?: any) => void): void {
+    delete this.data[sid]
+    if (callback) callback()
+  }
+
+  override all(
+    callback: (err: any, obj?: session.SessionData[] | { [sid: string]: session.SessionData } | null) => void
+  ): void {
+    callback(null, this.data)
+  }
+
+  override length(callback: (err: any, length?: number) => void): void {
+    callback(null, Object.keys(this.data).length)
+  }
+
+  override clear(callback?: (err?: any) => void): void {
+    for (const sid of Object.keys(this.data)) delete this.data[sid]
+    if (callback) callback()
+  }
+
+  override touch(sid: string, sess: session.SessionData, callback?: () => void): void {
+    const current = this.data[sid]
+    if (current) current.cookie = sess.cookie
+    if (callback) callback()
+  }
+}
+
 /** Options as an application spells them, typed by the named export. */
 export const options: SessionOptions = {
   secret: ['new secret', 'old secret'],
@@ -50,6 +97,23 @@ export const options: SessionOptions = {
   store: new MapStore()
 }
 
+/** The same, through the namespace: `session.SessionOptions` and `session.CookieOptions`. */
+const cookieOptions: session.CookieOptions = {
+  maxAge: 60_000,
+  sameSite: 'strict',
+  priority: 'high',
+  partitioned: false
+}
+export const namespaced: session.SessionOptions = {
+  secret: process.env['SESSION_SECRET'] ?? 'keyboard cat',
+  resave: false,
+  saveUninitialized: false,
+  // a value the application may not have: undefined counts as left out (exactOptionalPropertyTypes)
+  name: process.env['SESSION_NAME'],
+  cookie: () => cookieOptions,
+  store: new FullStore()
+}
+
 /** The statics are values too: `session.MemoryStore`, `session.Store`, `session.Cookie`, `session.Session`. */
 export const memory: Store = new session.MemoryStore()
 export const sameConstructors: boolean =
@@ -58,6 +122,16 @@ export const sameConstructors: boolean =
   session.Cookie === Cookie &&
   session.Session === Session &&
   memory instanceof session.Store
+
+/** …and types: `session.Store`, `session.MemoryStore`, `session.Cookie`, `session.Session`. */
+export const typedMemory: session.MemoryStore = new MemoryStore()
+export const anyStore: session.Store = typedMemory
+export function describeCookie(cookie: session.Cookie): string {
+  return `${cookie.path}, httpOnly ${String(cookie.httpOnly)}, expires ${String(cookie.expires)}`
+}
+export function idOf(sess: session.Session): string {
+  return sess.id
+}
 
 /** The routes: every `req.session` method, and the augmented fields. */
 export const routes: express.Router = express.Router()
@@ -81,10 +155,20 @@ routes.get('/me', (req, res) => {
   const expires: Date | null | undefined = req.session.cookie.expires
   const name: string | undefined = req.session.user?.name
   const original = req.session.cookie.originalMaxAge
+  // @types says number | undefined; ours adds null, the value with no maxAge set (see stricter.ts)
+  const left: number | null | undefined = req.session.cookie.maxAge
   req.session.touch()
   req.session.resetMaxAge()
   req.session.cookie.maxAge = 30_000
-  res.json({ id, same, expires, name: name ?? null, original })
+  res.json({
+    id,
+    same,
+    expires,
+    name: name ?? null,
+    original,
+    left: left ?? null,
+    cookie: describeCookie(req.session.cookie)
+  })
 })
 
 routes.get('/reload', (req, res, next) => {
@@ -100,4 +184,13 @@ routes.post('/logout', (req, res, next) => {
 
 routes.get('/count', (req, res, next) => {
   req.sessionStore.length?.((err, length) => (err ? next(err) : res.json(length ?? null)))
+})
+
+routes.get('/peek', (req, res, next) => {
+  // the store hands back the data as the application declared it
+  req.sessionStore.get(req.sessionID, (err, sess) => {
+    if (err) return next(err)
+    const views: number | undefined = sess?.views
+    res.json({ views: views ?? null, idOf: idOf(req.session) })
+  })
 })

@@ -20,7 +20,7 @@ import Cookie from './session/cookie.js'
 import type { CookieOptions } from './session/cookie.js'
 import MemoryStore from './session/memory.js'
 import Session from './session/session.js'
-import type { SessionCallback, SessionData, SessionRequest } from './session/session.js'
+import type { SessionCallback, SessionData, SessionedRequest, SessionRequest } from './session/session.js'
 import Store from './session/store.js'
 
 // Decided once, when this module loads: with the namespace off, each debug()
@@ -50,12 +50,20 @@ session.Session = Session
 session.MemoryStore = MemoryStore
 
 export { Store, Cookie, Session, MemoryStore }
-export type { CookieData, CookieConstructor, CookieOptions } from './session/cookie.js'
+export type {
+  CookieConstructor,
+  CookieData,
+  CookieOptions,
+  CookiePriority,
+  CookieSameSite,
+  StoredCookie
+} from './session/cookie.js'
 export type { MemoryStoreConstructor } from './session/memory.js'
 export type {
   SessionCallback,
   SessionConstructor,
   SessionData,
+  SessionedRequest,
   SessionRequest,
   SessionRequestFields
 } from './session/session.js'
@@ -78,7 +86,7 @@ const defer = setImmediate
 /**
  * A key `createHmac` accepts: a string, a Buffer or typed array, or a `KeyObject`.
  */
-export type SecretKey = crypto.BinaryLike | crypto.KeyObject
+export type SecretKey = import('node:crypto').BinaryLike | import('node:crypto').KeyObject
 
 /**
  * The options of `session()`. Leave none of `secret`, `resave` and
@@ -87,31 +95,34 @@ export type SecretKey = crypto.BinaryLike | crypto.KeyObject
  */
 export interface SessionOptions {
   /** Options for the session cookie, or a function that returns them for a request. */
-  cookie?: CookieOptions | ((req: IncomingMessage) => CookieOptions)
-  /** Makes the id of a new session; by default 24 random bytes as base64url. */
-  genid?: (req: IncomingMessage) => string
+  cookie?: CookieOptions | ((req: IncomingMessage) => CookieOptions) | undefined
+  /**
+   * Makes the id of a new session; by default 24 random bytes as base64url.
+   * Called as a plain function, without a `this`.
+   */
+  genid?(this: void, req: IncomingMessage): string
   /** The name of the session cookie; `'connect.sid'` by default. */
-  name?: string
+  name?: string | undefined
   /** The old name of {@link SessionOptions.name}, still read when `name` is absent. */
-  key?: string
+  key?: string | undefined
   /**
    * Trust the reverse proxy when deciding whether a request is secure:
    * `true` reads `X-Forwarded-Proto`, `false` looks only at the socket, and
    * leaving it out defers to Express's `trust proxy` setting via `req.secure`.
    */
-  proxy?: boolean
+  proxy?: boolean | undefined
   /** Save the session back to the store on every request, even when unchanged. */
-  resave?: boolean
+  resave?: boolean | undefined
   /** Send the cookie (and so restart its expiry) on every response. */
-  rolling?: boolean
+  rolling?: boolean | undefined
   /** Save a new session even when the request put nothing in it. */
-  saveUninitialized?: boolean
+  saveUninitialized?: boolean | undefined
   /** The key that signs the session cookie; an array signs with the first and accepts any. */
-  secret?: SecretKey | SecretKey[]
+  secret?: SecretKey | SecretKey[] | undefined
   /** Where sessions live; a new {@link MemoryStore} by default. */
-  store?: Store
+  store?: Store | undefined
   /** What happens when `req.session` is deleted or set to `null`: `'keep'` (default) or `'destroy'`. */
-  unset?: 'destroy' | 'keep'
+  unset?: 'destroy' | 'keep' | undefined
 }
 
 /**
@@ -136,6 +147,30 @@ declare global {
       sessionStore: Store
     }
   }
+}
+
+/**
+ * The types under the function's own name, as code written for
+ * `@types/express-session` spells them: `session.SessionOptions`,
+ * `session.SessionData`, and `session.Store` or `session.Cookie` as a type
+ * beside the constructor of the same name.
+ */
+// eslint-disable-next-line @typescript-eslint/no-namespace -- only a namespace merged with the function puts types under its name
+declare namespace session {
+  /** See {@link SessionOptions}. */
+  export type SessionOptions = import('./index.js').SessionOptions
+  /** See {@link SessionData}. */
+  export type SessionData = import('./session/session.js').SessionData
+  /** See {@link CookieOptions}. */
+  export type CookieOptions = import('./session/cookie.js').CookieOptions
+  /** A session cookie: see {@link Cookie}. */
+  export type Cookie = import('./session/cookie.js').Cookie
+  /** A session, as `req.session` holds it: see {@link Session}. */
+  export type Session = import('./session/session.js').Session
+  /** A session store: see {@link Store}. */
+  export type Store = import('./session/store.js').Store
+  /** The in-memory store: see {@link MemoryStore}. */
+  export type MemoryStore = import('./session/memory.js').MemoryStore
 }
 
 // #endregion types
@@ -253,7 +288,9 @@ function session(options?: SessionOptions): SessionMiddleware {
   // #endregion store-touch-and-readiness
 
   // #region middleware-entry (index.js 185-228)
-  return function session(req, res, next) {
+  // typed as the request will be once a session is attached, which it is whenever the
+  // functions below run; the checks that find it otherwise stay, as upstream has them
+  return function session(req: SessionedRequest, res: ServerResponse, next: (err?: unknown) => void) {
     // a session middleware mounted earlier has already done the work
     if (req.session) {
       next()
@@ -293,7 +330,8 @@ function session(options?: SessionOptions): SessionMiddleware {
     req.sessionStore = store
 
     // kept apart from req.sessionID, which regenerate() changes: is this still the browser's session?
-    const cookieId = (req.sessionID = getcookie(req, name, secrets))
+    // (written as a SessionRequest's: until a session is attached below, the id may be missing)
+    const cookieId = ((req as SessionRequest).sessionID = getcookie(req, name, secrets))
     // #endregion middleware-entry
 
     // #region on-headers (index.js 230-259)
@@ -320,7 +358,7 @@ function session(options?: SessionOptions): SessionMiddleware {
       }
 
       try {
-        setcookie(res, name, req.sessionID as string, secrets[0], req.session.cookie.data)
+        setcookie(res, name, req.sessionID, secrets[0], req.session.cookie.data)
       } catch (err) {
         defer(next, err)
       }
@@ -341,7 +379,9 @@ function session(options?: SessionOptions): SessionMiddleware {
 
     // #region end-proxy (index.js 261-375)
     // the route's res.end comes through here, so that the store is written before the response completes
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- kept unbound, called with .call(res)
     const _end = res.end as EndFunction
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- likewise
     const _write = res.write as WriteFunction
     let ended = false
     res.end = function end(chunk?: string | Buffer, encoding?: BufferEncoding) {
@@ -401,7 +441,7 @@ function session(options?: SessionOptions): SessionMiddleware {
 
       if (shouldDestroy(req)) {
         debug('destroying')
-        store.destroy(req.sessionID as string, function ondestroy(err) {
+        store.destroy(req.sessionID, function ondestroy(err) {
           if (err) {
             defer(next, err)
           }
@@ -436,7 +476,7 @@ function session(options?: SessionOptions): SessionMiddleware {
       } else if (storeImplementsTouch && shouldTouch(req)) {
         debug('touching')
         // storeImplementsTouch has checked that touch exists
-        store.touch!(req.sessionID as string, req.session as unknown as SessionData, function ontouch(err) {
+        store.touch!(req.sessionID, req.session, function ontouch(err) {
           if (err) {
             defer(next, err)
           }
@@ -456,11 +496,11 @@ function session(options?: SessionOptions): SessionMiddleware {
     function generate() {
       store.generate(req)
       originalId = req.sessionID
-      originalHash = hash(req.session as Session)
-      wrapmethods(req.session as Session)
+      originalHash = hash(req.session)
+      wrapmethods(req.session)
     }
 
-    function inflate(req: SessionRequest, sess: SessionData) {
+    function inflate(req: SessionedRequest, sess: SessionData) {
       store.createSession(req, sess)
       originalId = req.sessionID
       originalHash = hash(sess)
@@ -469,7 +509,7 @@ function session(options?: SessionOptions): SessionMiddleware {
         savedHash = originalHash
       }
 
-      wrapmethods(req.session as Session)
+      wrapmethods(req.session)
     }
     // #endregion generate-inflate
 
@@ -477,16 +517,19 @@ function session(options?: SessionOptions): SessionMiddleware {
     function rewrapmethods(sess: Session, callback: SessionCallback) {
       return function (this: unknown) {
         if (req.session !== sess) {
-          wrapmethods(req.session as Session)
+          wrapmethods(req.session)
         }
 
+        // eslint-disable-next-line prefer-rest-params -- forwards whatever it was given, as upstream does
         callback.apply(this, arguments as unknown as Parameters<SessionCallback>)
       }
     }
 
     // a save made by the route records what the store now holds
     function wrapmethods(sess: Session) {
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- kept unbound, called with .call(this)
       const _reload = sess.reload
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- likewise, with .apply(this)
       const _save = sess.save
 
       function reload(this: Session, callback: SessionCallback) {
@@ -497,6 +540,7 @@ function session(options?: SessionOptions): SessionMiddleware {
       function save(this: Session) {
         debug('saving %s', this.id)
         savedHash = hash(this)
+        // eslint-disable-next-line prefer-rest-params -- forwards whatever it was given, as upstream does
         _save.apply(this, arguments as unknown as Parameters<Session['save']>)
       }
 
@@ -533,21 +577,21 @@ function session(options?: SessionOptions): SessionMiddleware {
     // #endregion should-destroy
 
     // #region should-save (index.js 454-465)
-    function shouldSave(req: SessionRequest) {
+    function shouldSave(req: SessionedRequest) {
       if (typeof req.sessionID !== 'string') {
         debug('session ignored because of bogus req.sessionID %o', req.sessionID)
         return false
       }
 
       return !saveUninitializedSession && !savedHash && cookieId !== req.sessionID
-        ? isModified(req.session as Session)
-        : !isSaved(req.session as Session)
+        ? isModified(req.session)
+        : !isSaved(req.session)
     }
     // #endregion should-save
 
     // #region should-touch (index.js 467-476)
     // saving writes the new expiry anyway, so touch only what will not be saved
-    function shouldTouch(req: SessionRequest) {
+    function shouldTouch(req: SessionedRequest) {
       if (typeof req.sessionID !== 'string') {
         debug('session ignored because of bogus req.sessionID %o', req.sessionID)
         return false
@@ -558,14 +602,14 @@ function session(options?: SessionOptions): SessionMiddleware {
     // #endregion should-touch
 
     // #region should-set-cookie (index.js 478-488)
-    function shouldSetCookie(req: SessionRequest) {
+    function shouldSetCookie(req: SessionedRequest) {
       if (typeof req.sessionID !== 'string') {
         return false
       }
 
       return cookieId !== req.sessionID
-        ? saveUninitializedSession || isModified(req.session as Session)
-        : rollingSessions || ((req.session as Session).cookie.expires != null && isModified(req.session as Session))
+        ? saveUninitializedSession || isModified(req.session)
+        : rollingSessions || (req.session.cookie.expires != null && isModified(req.session))
     }
     // #endregion should-set-cookie
 
@@ -601,7 +645,7 @@ function session(options?: SessionOptions): SessionMiddleware {
 
       next()
     })
-  }
+  } as SessionMiddleware // to its callers it takes any SessionRequest, with a session or not
 }
 // #endregion load-or-generate
 

@@ -700,10 +700,10 @@ describe.each(implementations)('$name', ({ session }) => {
       const store = new session.MemoryStore()
       const { client } = await sessionApp(session, { store }, { respond: countVisits })
       const first = await client.get('/')
-      const before = (await storeGet(store, sessionId(first)))?.cookie.expires as unknown as string
+      const before = (await storeGet(store, sessionId(first)))?.cookie.expires as string
       await sleep(15)
       await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
-      const after = (await storeGet(store, sessionId(first)))?.cookie.expires as unknown as string
+      const after = (await storeGet(store, sessionId(first)))?.cookie.expires as string
       expect(Date.parse(after)).toBeGreaterThan(Date.parse(before))
     })
 

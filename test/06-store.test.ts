@@ -169,7 +169,7 @@ describe.each(implementations)('$name', ({ session }) => {
       store.set('abc', {
         cookie: { originalMaxAge: 60_000, expires, path: '/' },
         user: 'rasmus'
-      } as unknown as SessionData)
+      } as SessionData)
       const sess = await new Promise<unknown>((resolve, reject) =>
         store.load('abc', (err, s) => (err ? reject(err) : resolve(s)))
       )
@@ -216,7 +216,7 @@ describe.each(implementations)('$name', ({ session }) => {
       const req = { sessionID: 'abc', sessionStore: store } as unknown as SessionRequest
       const sess = store.createSession(req, {
         cookie: { originalMaxAge: null, path: '/', httpOnly: true }
-      } as unknown as SessionData)
+      } as SessionData)
       expect([sess.cookie.expires, sess.cookie.maxAge, sess.cookie.originalMaxAge]).toEqual([null, null, null])
     })
 
@@ -224,7 +224,7 @@ describe.each(implementations)('$name', ({ session }) => {
       const store = new session.MemoryStore()
       const req = { sessionID: 'abc', sessionStore: store } as unknown as SessionRequest
       const expires = new Date(Date.now() + 5000)
-      const sess = store.createSession(req, { cookie: { originalMaxAge: 5000, expires } } as unknown as SessionData)
+      const sess = store.createSession(req, { cookie: { originalMaxAge: 5000, expires } } as SessionData)
       expect(sess.cookie.expires).toBe(expires)
     })
 

@@ -166,10 +166,10 @@ describe.each(implementations)('$name', ({ session }) => {
         }
       )
       const first = await client.get('/')
-      const before = (await storeGet(store, sessionId(first)))?.cookie.expires as unknown as string
+      const before = (await storeGet(store, sessionId(first)))?.cookie.expires as string
       await sleep(20)
       await client.get('/').set('Cookie', cookieHeader(first))
-      const after = (await storeGet(store, sessionId(first)))?.cookie.expires as unknown as string
+      const after = (await storeGet(store, sessionId(first)))?.cookie.expires as string
       expect(Date.parse(after)).toBeGreaterThan(Date.parse(before))
     })
   })

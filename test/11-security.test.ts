@@ -529,7 +529,7 @@ describe('stores that fail', () => {
     const store = guardStore(new MemoryStore(), { timeout: 1000 })
     const results: unknown[] = []
     await new Promise<void>((resolve) =>
-      store.set('abc', { cookie: { expires: null } } as unknown as SessionData, () => resolve())
+      store.set('abc', { cookie: { expires: null } } as SessionData, () => resolve())
     )
     await new Promise<void>((resolve) =>
       store.length((err, n) => {

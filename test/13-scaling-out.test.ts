@@ -162,7 +162,7 @@ describe('RedisStore, with a stand-in client', () => {
     const client = new FakeRedis()
     const store = new RedisStore({ client, ttl: 600, prefix: 'x:' })
     await viaCallback((cb) => store.set('a', storedSession(null), cb))
-    await viaCallback((cb) => store.set('b', { cookie: { expires: 'not a date' } } as unknown as SessionData, cb))
+    await viaCallback((cb) => store.set('b', { cookie: { expires: 'not a date' } } as SessionData, cb))
     expect([client.data.get('x:a')?.ttl, client.data.get('x:b')?.ttl]).toEqual([600, 600])
   })
 

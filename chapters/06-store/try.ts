@@ -50,7 +50,7 @@ for (const [label, store] of [
   store.set('abc', {
     cookie: { originalMaxAge: 60_000, expires, path: '/', httpOnly: true },
     user: 'rasmus'
-  } as unknown as SessionData)
+  } as SessionData)
   await new Promise<void>((resolve) => {
     store.load('abc', (err, sess) => {
       if (err) throw err

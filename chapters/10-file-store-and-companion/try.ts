@@ -11,7 +11,7 @@ const store = new FileStore({ dir, reapInterval: 0 })
 const data = {
   cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000), httpOnly: true, path: '/' },
   user: 'rasmus'
-} as unknown as SessionData
+} as SessionData
 
 store.set('tYOtmbb58e8lLjIs-GaCJv3YVATHGzS1', data, (err) => {
   if (err) throw err as Error

@@ -14,35 +14,48 @@ const deprecate = depd('express-session')
 
 // #region types (ours only)
 /**
+ * The values of the `SameSite` attribute: `true` means `'strict'`, `false`
+ * leaves the attribute out, and `'auto'` (an option of `session()`, not of
+ * the `cookie` package) picks `'none'` over HTTPS and `'lax'` otherwise.
+ */
+export type CookieSameSite = boolean | 'lax' | 'strict' | 'none' | 'auto'
+
+/** The values of the `Priority` attribute. */
+export type CookiePriority = 'low' | 'medium' | 'high'
+
+/**
  * The `cookie` option of `session()`, and what `new Cookie(options)` accepts.
  * Every field is optional; a `Cookie` starts as `{ path: '/', httpOnly: true, maxAge: null }`.
+ * Each field also accepts `undefined`, which counts as left out, so that an
+ * application compiled with `exactOptionalPropertyTypes` can pass a value it
+ * may not have.
  */
 export interface CookieOptions {
   /** Milliseconds from now until the cookie expires; `null` makes a browser-session cookie. */
-  maxAge?: number | null
+  maxAge?: number | null | undefined
   /** An absolute expiry date; when both are given, the one listed last wins. */
-  expires?: Date | null
+  expires?: Date | null | undefined
   /** The `maxAge` the cookie was created with; restored from the store when a session loads. */
-  originalMaxAge?: number | null
+  originalMaxAge?: number | null | undefined
   /** Adds the `Partitioned` attribute (CHIPS), for cookies in a third-party context. */
-  partitioned?: boolean
+  partitioned?: boolean | undefined
   /** The `Priority` attribute: `'low'`, `'medium'` or `'high'`. */
-  priority?: 'low' | 'medium' | 'high'
+  priority?: CookiePriority | undefined
   /** The `Secure` attribute; `'auto'` follows whether the request arrived over HTTPS. */
-  secure?: boolean | 'auto'
+  secure?: boolean | 'auto' | undefined
   /** The `HttpOnly` attribute, `true` unless turned off: page scripts cannot read the cookie. */
-  httpOnly?: boolean
+  httpOnly?: boolean | undefined
   /** The `Domain` attribute; without it the cookie goes back only to the host that set it. */
-  domain?: string
+  domain?: string | undefined
   /** The `Path` attribute, `'/'` by default; the middleware also skips requests outside it. */
-  path?: string
-  /** The `SameSite` attribute; `true` means `'strict'`, `'auto'` picks `'none'` over HTTPS and `'lax'` otherwise. */
-  sameSite?: boolean | 'lax' | 'strict' | 'none' | 'auto'
+  path?: string | undefined
+  /** The `SameSite` attribute; see {@link CookieSameSite}. */
+  sameSite?: CookieSameSite | undefined
 }
 
 /**
  * The attributes a `Cookie` hands to the `cookie` package's `serialize`, and
- * what a store keeps as `session.cookie`.
+ * what `JSON.stringify` writes for it.
  */
 export interface CookieData {
   /** See {@link CookieOptions.originalMaxAge}. */
@@ -50,7 +63,7 @@ export interface CookieData {
   /** See {@link CookieOptions.partitioned}. */
   partitioned: boolean | undefined
   /** See {@link CookieOptions.priority}. */
-  priority: 'low' | 'medium' | 'high' | undefined
+  priority: CookiePriority | undefined
   /** The expiry date, or `null`/`undefined` for a browser-session cookie. */
   expires: Date | null | undefined
   /** See {@link CookieOptions.secure}. */
@@ -62,7 +75,36 @@ export interface CookieData {
   /** See {@link CookieOptions.path}. */
   path: string | undefined
   /** See {@link CookieOptions.sameSite}. */
-  sameSite: boolean | 'lax' | 'strict' | 'none' | 'auto' | undefined
+  sameSite: CookieSameSite | undefined
+}
+
+/**
+ * A session's cookie as a store holds it: plain data, every field optional.
+ * A store's `set` and `touch` are handed the live {@link Cookie} (its
+ * `expires` a `Date`); what `get` gives back went through JSON, so there
+ * `expires` is the date written as a string, and `maxAge` is gone.
+ */
+export interface StoredCookie {
+  /** See {@link CookieOptions.originalMaxAge}. */
+  originalMaxAge?: number | null | undefined
+  /** A `Date` on the live cookie; after JSON, the same date as an ISO string. */
+  expires?: string | Date | null | undefined
+  /** Only on the live cookie (an accessor, which JSON does not write): milliseconds left. */
+  maxAge?: number | null | undefined
+  /** See {@link CookieOptions.partitioned}. */
+  partitioned?: boolean | undefined
+  /** See {@link CookieOptions.priority}. */
+  priority?: CookiePriority | undefined
+  /** See {@link CookieOptions.secure}. */
+  secure?: boolean | 'auto' | undefined
+  /** See {@link CookieOptions.httpOnly}. */
+  httpOnly?: boolean | undefined
+  /** See {@link CookieOptions.domain}. */
+  domain?: string | undefined
+  /** See {@link CookieOptions.path}. */
+  path?: string | undefined
+  /** See {@link CookieOptions.sameSite}. */
+  sameSite?: CookieSameSite | undefined
 }
 
 /**
@@ -88,18 +130,22 @@ interface Cookie {
   /** The `Domain` attribute. */
   domain?: string
   /** The `SameSite` attribute. */
-  sameSite?: boolean | 'lax' | 'strict' | 'none' | 'auto'
+  sameSite?: CookieSameSite
   /** The `Partitioned` attribute. */
   partitioned?: boolean
   /** The `Priority` attribute. */
-  priority?: 'low' | 'medium' | 'high'
+  priority?: CookiePriority
   /** Where the `expires` accessor keeps its date; an own, enumerable property, as upstream has it. */
   _expires?: Date | null
   /** The expiry date, or `null`/`undefined` for a browser-session cookie. */
   get expires(): Date | null | undefined
   /** Set the expiry date; this also records the time left as `originalMaxAge`. */
   set expires(date: Date | null | undefined)
-  /** Milliseconds left until `expires`, or `null`/`undefined` when there is no expiry. */
+  /**
+   * Milliseconds left until `expires`; `null` when the cookie has no expiry
+   * (the default: a browser-session cookie), `undefined` when it was given
+   * `maxAge: undefined`.
+   */
   get maxAge(): number | null | undefined
   /** Move `expires` to now + `ms` (a `Date` is accepted, deprecated; `null` removes the expiry). */
   set maxAge(ms: number | Date | null | undefined)

@@ -9,7 +9,7 @@
 
 import util from 'node:util'
 import Store from './store.js'
-import type { SessionCallback, SessionData } from './session.js'
+import type { Session, SessionCallback, SessionData } from './session.js'
 // #endregion imports
 
 // #region defer (session/memory.js 19-27)
@@ -35,11 +35,11 @@ interface MemoryStore extends Store {
   /** A fresh copy of one session's data, or `undefined` when missing or expired. */
   get(sessionId: string, callback: (err: unknown, session?: SessionData | null) => void): void
   /** Store a session, serialised to JSON so later changes to the object do not leak in. */
-  set(sessionId: string, session: SessionData, callback?: SessionCallback): void
+  set(sessionId: string, session: SessionData | Session, callback?: SessionCallback): void
   /** How many live sessions there are. */
   length(callback: (err: unknown, length?: number) => void): void
   /** Replace a stored session's cookie (its expiry), keeping its data. */
-  touch(sessionId: string, session: SessionData, callback?: SessionCallback): void
+  touch(sessionId: string, session: SessionData | Session, callback?: SessionCallback): void
 }
 
 /** The `MemoryStore` constructor: a function constructor, like upstream's. */
@@ -149,8 +149,8 @@ function getSession(this: MemoryStore, sessionId: string): SessionData | undefin
   const sess = JSON.parse(json) as SessionData
 
   if (sess.cookie) {
-    const stored: unknown = sess.cookie.expires
-    const expires = typeof stored === 'string' ? new Date(stored) : (stored as Date | null | undefined)
+    const stored = sess.cookie.expires
+    const expires = typeof stored === 'string' ? new Date(stored) : stored
 
     // nothing sweeps this store: an expired session goes when it is next read
     if (expires && expires.valueOf() <= Date.now()) {

@@ -8,14 +8,16 @@
  */
 
 import type { IncomingMessage } from 'node:http'
-import type { Cookie } from './cookie.js'
+import type { Cookie, StoredCookie } from './cookie.js'
 import type { Store } from './store.js'
 // #endregion imports
 
 // #region types (ours only)
 /**
- * What a session holds, as a store keeps it. Only `cookie` is known here;
- * an application adds its own fields by declaration merging:
+ * What a session holds, as a store keeps it: its cookie, as plain data, and
+ * whatever the application stores. Only `cookie` is known here; an
+ * application adds its own fields by declaration merging, under the name it
+ * imports the package by:
  *
  * @example
  * ```ts
@@ -25,8 +27,12 @@ import type { Store } from './store.js'
  * ```
  */
 export interface SessionData {
-  /** The session's cookie; in a store it is plain data, on a request it is a {@link Cookie}. */
-  cookie: Cookie
+  /**
+   * The session's cookie as data: the live {@link Cookie} when a store is
+   * handed a session, its JSON (with `expires` as a string) when a store
+   * gives one back. On `req.session` it is always a {@link Cookie}.
+   */
+  cookie: StoredCookie
 }
 
 /** A callback that receives an error, or nothing when all went well. */
@@ -57,6 +63,23 @@ export interface SessionRequestFields {
   secure?: boolean
   /** The URL before any router stripped a mount path (set by Express). */
   originalUrl?: string
+}
+
+/**
+ * A request once the middleware has given it a session: what a route finds
+ * after `session()` called `next()` with a session attached (not when the
+ * store was disconnected or the path did not match, the two cases where the
+ * middleware passes the request on without one). Express's `Request` gets
+ * the same three fields; this type is for plain `node:http` handlers and for
+ * the middleware's own functions.
+ */
+export type SessionedRequest = SessionRequest & {
+  /** This request's session, with the application's {@link SessionData} fields as they stand. */
+  session: Session & Partial<SessionData>
+  /** The id of the session attached. */
+  sessionID: string
+  /** The store the middleware uses. */
+  sessionStore: Store
 }
 
 // #endregion types
@@ -150,7 +173,7 @@ defineMethod(Session.prototype, 'resetMaxAge', function resetMaxAge(this: Sessio
 // #region save (session/session.js 63-74)
 defineMethod(Session.prototype, 'save', function save(this: Session, fn?: SessionCallback) {
   // what a store keeps of a session is its enumerable properties: its data
-  ;(this.req.sessionStore as Store).set(this.id, this as unknown as SessionData, fn || function () {})
+  ;(this.req.sessionStore as Store).set(this.id, this, fn || function () {})
   return this
 })
 // #endregion save

@@ -11,6 +11,7 @@
 import { EventEmitter } from 'node:events'
 import util from 'node:util'
 import Cookie from './cookie.js'
+import type { CookieOptions } from './cookie.js'
 import Session from './session.js'
 import type { SessionCallback, SessionData, SessionRequest } from './session.js'
 // #endregion imports
@@ -46,12 +47,17 @@ import type { SessionCallback, SessionData, SessionRequest } from './session.js'
 interface Store extends EventEmitter {
   /** Fetch a session's data by id: `null` or `undefined` when there is none. */
   get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void
-  /** Save a session's data under its id. */
-  set(sid: string, session: SessionData, callback?: SessionCallback): void
+  /**
+   * Save a session's data under its id. The middleware hands over the
+   * {@link Session} itself, whose enumerable properties are the data (the
+   * application's fields only as far as this request set them); other
+   * callers may pass plain data.
+   */
+  set(sid: string, session: SessionData | Session, callback?: SessionCallback): void
   /** Remove a session by id. */
   destroy(sid: string, callback?: SessionCallback): void
-  /** Optional: refresh a session's expiry without rewriting its data. */
-  touch?(sid: string, session: SessionData, callback?: SessionCallback): void
+  /** Optional: refresh a session's expiry without rewriting its data; handed what `set` is. */
+  touch?(sid: string, session: SessionData | Session, callback?: SessionCallback): void
   /** Optional: every live session, keyed by id (or as an array). */
   all?(callback: (err: unknown, sessions?: Record<string, SessionData> | SessionData[] | null) => void): void
   /** Optional: how many live sessions there are. */
@@ -125,10 +131,11 @@ Store.prototype.load = function (this: Store, sid: string, fn: (err?: unknown, s
 
 // #region create-session (session/store.js 77-102)
 Store.prototype.createSession = function (this: Store, req: SessionRequest, sess: SessionData): Session {
-  const expires: unknown = sess.cookie.expires
+  const expires = sess.cookie.expires
   const originalMaxAge = sess.cookie.originalMaxAge
 
-  sess.cookie = new Cookie(sess.cookie)
+  // the constructor copies every key, expires too, even while it is still the string from JSON
+  sess.cookie = new Cookie(sess.cookie as CookieOptions)
 
   if (typeof expires === 'string') {
     // JSON turned the date into a string

@@ -88,7 +88,7 @@ export function syncStore(StoreBase: new () => Store): Store & { sessions: Map<s
 /** Session data as a store holds it, its cookie expiring `ms` from now (never, for null). */
 export function storedSession(ms: number | null, extra: Record<string, unknown> = {}): SessionData {
   const expires = ms === null ? null : new Date(Date.now() + ms)
-  return { cookie: { originalMaxAge: ms, expires, httpOnly: true, path: '/' }, ...extra } as unknown as SessionData
+  return { cookie: { originalMaxAge: ms, expires, httpOnly: true, path: '/' }, ...extra } as SessionData
 }
 
 /** A callback-style call as a promise of its result. */
