@@ -16,7 +16,8 @@ import { escapeHtml } from '../demo/html.js'
 import { FileStore } from '../src/stores/file-store.js'
 import { cookieHeader, sessionCookie, sessionId, setCookies } from './support/cookies.js'
 import { serve } from './support/http.js'
-import { countCalls, storeGet, storeLength, storeSet } from './support/stores.js'
+import { eventually } from './support/apps.js'
+import { countCalls, holdSets, storeGet, storeLength, storeSet } from './support/stores.js'
 
 let dir: string
 
@@ -333,5 +334,39 @@ describe('the companion app', () => {
     expect(form.text).toContain(logList([]))
     const page = await request(url).get('/store').set('Cookie', cookieHeader(visit)).expect(200)
     expect(page.text).toContain(logList(['/store']))
+  })
+})
+
+describe('the login and its redirect', () => {
+  it('the login redirect waits for the save: while the store holds the write, no header of the answer has gone out', async () => {
+    const store = new FileStore({ dir: path.join(dir, 'sessions'), reapInterval: 0 })
+    const held = holdSets(store)
+    const app = createApp({ store, secret: 'test secret' })
+    const responses: http.ServerResponse[] = []
+    const { url } = await serve((req, res) => {
+      responses.push(res)
+      app(req, res)
+    })
+    const redirect = new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request(
+        url + '/login',
+        { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } },
+        resolve
+      )
+      req.on('error', reject)
+      req.end('username=rasmus&password=default')
+    })
+    await eventually(() => expect(held.pending()).toBe(1))
+    const sentBeforeTheSave = responses[0].headersSent
+    // from here on the store writes at once
+    Reflect.deleteProperty(store, 'set')
+    held.release()
+    const answer = await redirect
+    answer.resume()
+    // follow the redirect on the headers alone, as browsers do
+    const cookie = String(answer.headers['set-cookie']?.[0]).split(';')[0]
+    const home = await request(url).get('/').set('Cookie', cookie).expect(200)
+    expect({ sentBeforeTheSave, status: answer.statusCode }).toEqual({ sentBeforeTheSave: false, status: 303 })
+    expect(home.text).toContain('id="user">rasmus<')
   })
 })

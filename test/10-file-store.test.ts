@@ -628,3 +628,27 @@ function get(url: string, cookie: string, agent: http.Agent): Promise<number> {
       .on('error', reject)
   })
 }
+
+describe('what the reaper cannot know', () => {
+  it('a session whose cookie has no expiry is never reaped, however old its file', async () => {
+    const store = fileStore()
+    const file = await savedFile(store, 'no-max-age', storedSession(null, { user: 'rasmus' }))
+    const tenYearsAgo = new Date(Date.now() - 10 * 365 * 24 * 60 * 60 * 1000)
+    fs.utimesSync(file, tenYearsAgo, tenYearsAgo)
+    expect(await reap(store)).toBe(0)
+    expect(await storeGet(store, 'no-max-age')).toMatchObject({ user: 'rasmus' })
+  })
+
+  it("any <name>.json in the store's folder is taken for a session file named the old way: clear deletes package.json", async () => {
+    const store = fileStore()
+    fs.writeFileSync(path.join(store.dir, 'package.json'), '{ "name": "not a session" }\n')
+    fs.writeFileSync(path.join(store.dir, 'list.json'), '[1, 2, 3]\n')
+    fs.writeFileSync(path.join(store.dir, 'notes.txt'), 'not a session either\n')
+    const reported: string[] = []
+    store.on('corrupt', (report: CorruptFileReport) => reported.push(path.basename(report.file)))
+    expect(await reap(store)).toBe(0)
+    expect(reported).toEqual(['list.json'])
+    await errorOf((cb) => store.clear(cb))
+    expect(fs.readdirSync(store.dir).sort()).toEqual(['list.json.corrupt', 'notes.txt'])
+  })
+})
