@@ -4,6 +4,7 @@
  * and the lost-update race.
  */
 import crypto from 'node:crypto'
+import { createRequire } from 'node:module'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import cookie from 'cookie'
@@ -17,6 +18,7 @@ import { guardStore, StoreTimeoutError } from '../src/stores/guarded-store.js'
 import { eventually, sessionApp, sleep } from './support/apps.js'
 import { cookieHeader, sessionCookie, sessionId, setCookies } from './support/cookies.js'
 import { serve } from './support/http.js'
+import { implementations } from './support/implementations.js'
 import { storeGet } from './support/stores.js'
 
 const SECRET = 'a secret nobody outside the server knows'
@@ -650,5 +652,156 @@ describe('two requests on one session at once', () => {
     gates.read.open()
     await read
     expect(stored(store)).toEqual({ a: 1, b: 0 })
+  })
+})
+
+/** cookie-signature as express-session 1.19.0 loads it: the 1.0.x copy installed under it. */
+function upstreamCookieSignature(): typeof signature {
+  const require = createRequire(import.meta.url)
+  return createRequire(require.resolve('express-session'))('cookie-signature') as typeof signature
+}
+
+describe('the two cookie-signature versions', () => {
+  it('cookie-signature 1.0.7, which express-session uses, and 1.2.2, which we use, accept and refuse the same values', () => {
+    const theirs = upstreamCookieSignature()
+    const signed = fc.string({ unit: 'grapheme', maxLength: 40 }).map((id) => signature.sign(id, SECRET))
+    const value = fc.oneof(
+      signed,
+      signed.chain((v) =>
+        fc.nat({ max: v.length - 1 }).map((i) => v.slice(0, i) + (v[i] === 'A' ? 'B' : 'A') + v.slice(i + 1))
+      ),
+      signed.map((v) => v.slice(0, -1)),
+      fc.string({ unit: 'grapheme', maxLength: 60 })
+    )
+    let accepted = 0
+    fc.assert(
+      fc.property(value, (v) => {
+        const ours = signature.unsign(v, SECRET)
+        expect(theirs.unsign(v, SECRET)).toBe(ours)
+        if (ours !== false) accepted++
+      }),
+      { numRuns: 1000 }
+    )
+    // the values must include good signatures, or agreeing on "no" proves little
+    expect(accepted).toBeGreaterThan(100)
+  })
+})
+
+/**
+ * The checklist's secrets, from an environment: the current secret signs,
+ * the previous one, while it is set, still verifies. The same lines as the
+ * production checklist in chapter 11, with `env` for `process.env`.
+ */
+function checklistSecrets(env: Record<string, string | undefined>): string[] {
+  const current = env.SESSION_SECRET
+  if (!current) throw new Error('set SESSION_SECRET: a long random string')
+  const previous = env.SESSION_SECRET_OLD
+  return previous ? [current, previous] : [current]
+}
+
+describe.each(implementations)('what the chapter says express-session does, on $name', ({ session: impl }) => {
+  /** An app that says who is logged in; `?login` logs rasmus in. */
+  function whoApp(options: SessionOptions) {
+    return sessionApp(impl, options, {
+      respond: (req, res) => {
+        if (req.query.login !== undefined) data(req).user = 'rasmus'
+        res.end(data(req).user ?? 'anonymous')
+      }
+    })
+  }
+
+  it('with no cookie options, the session cookie has Path=/ and HttpOnly, and no SameSite, no Secure and no expiry', async () => {
+    const { client } = await sessionApp(impl, { cookie: {} })
+    expect(sessionCookie(await client.get('/'))?.attributes).toEqual({ path: '/', httponly: true })
+  })
+
+  it('a store whose get throws: the exception reaches the error handler, as one thrown by any middleware does', async () => {
+    const store = new impl.MemoryStore()
+    const { client } = await whoApp({ store })
+    const first = await client.get('/?login').expect(200, 'rasmus')
+    store.get = () => {
+      throw new Error('get exploded')
+    }
+    await client.get('/').set('Cookie', cookieHeader(first)).expect(500, 'get exploded')
+  })
+
+  it('a store whose get has not called back holds the request before the route, which runs once the store answers', async () => {
+    const store = new impl.MemoryStore()
+    const waiting: Array<() => void> = []
+    let routes = 0
+    const { client } = await sessionApp(
+      impl,
+      { store },
+      {
+        respond: (_req, res) => {
+          routes++
+          res.end('answered')
+        }
+      }
+    )
+    const first = await client.get('/')
+    const get = store.get.bind(store)
+    store.get = (sid, cb) => {
+      waiting.push(() => get(sid, cb))
+    }
+    const second = client
+      .get('/')
+      .set('Cookie', cookieHeader(first))
+      .then((res) => res)
+    await eventually(() => expect(waiting).toHaveLength(1))
+    expect(routes).toBe(1)
+    waiting[0]()
+    expect((await second).text).toBe('answered')
+    expect(routes).toBe(2)
+  })
+
+  it('a store whose set throws, with no guard: the response never finishes, not even from the error handler', async () => {
+    const store = new impl.MemoryStore()
+    store.set = () => {
+      throw new Error('set exploded')
+    }
+    const finished: boolean[] = []
+    const app = express()
+    app.use(impl({ secret: SECRET, store, resave: false, saveUninitialized: true }))
+    app.get('/', (req, res) => {
+      data(req).views = 1
+      res.end('never arrives')
+    })
+    app.use((err: Error, _req: Request, res: Response, next: (err?: unknown) => void) => {
+      // an error handler takes four arguments; this one never passes the error on
+      void next
+      res.status(500).end(err.message)
+      finished.push(res.writableEnded)
+      res.socket?.destroy()
+    })
+    const { client } = await serve(app)
+    await expect(client.get('/')).rejects.toThrow(/socket hang up|ECONNRESET/)
+    expect(finished).toEqual([false])
+  })
+
+  it('a secret array that holds undefined (an unset environment variable) answers a tampered cookie with a 500: "Secret key must be provided."', async () => {
+    const { client } = await whoApp({ secret: ['the new secret', undefined as unknown as string] })
+    const login = await client.get('/?login').expect(200, 'rasmus')
+    const tampered = cookieHeader(login).replace(/...$/, 'AAA')
+    await client.get('/').set('Cookie', tampered).expect(500, 'Secret key must be provided.')
+  })
+
+  it("the checklist's secrets leave out an unset old secret: a tampered cookie gets a new session, and an old cookie opens its session while the old secret is set", async () => {
+    expect(() => checklistSecrets({})).toThrow('set SESSION_SECRET')
+    const store = new impl.MemoryStore()
+    const before = await whoApp({ store, secret: checklistSecrets({ SESSION_SECRET: 'old' }) })
+    const issued = await before.client.get('/?login').expect(200, 'rasmus')
+
+    const unset = await whoApp({ store, secret: checklistSecrets({ SESSION_SECRET: 'new' }) })
+    const tampered = cookieHeader(issued).replace(/...$/, 'AAA')
+    await unset.client.get('/').set('Cookie', tampered).expect(200, 'anonymous')
+    await unset.client.get('/').set('Cookie', cookieHeader(issued)).expect(200, 'anonymous')
+
+    const rotating = await whoApp({
+      store,
+      secret: checklistSecrets({ SESSION_SECRET: 'new', SESSION_SECRET_OLD: 'old' })
+    })
+    await rotating.client.get('/').set('Cookie', cookieHeader(issued)).expect(200, 'rasmus')
+    await rotating.client.get('/').set('Cookie', tampered).expect(200, 'anonymous')
   })
 })
