@@ -13,12 +13,12 @@ import express from 'express'
 import { Passport } from 'passport'
 import { Strategy as LocalStrategy } from 'passport-local'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import type { SessionData, Store } from '../src/index.js'
+import ours, { type SessionData, type Store } from '../src/index.js'
 import { RedisStore } from '../src/stores/redis-store.js'
 import { sessionApp, type SessionApp } from './support/apps.js'
 import { cookieHeader, sessionId } from './support/cookies.js'
 import { closeServer } from './support/http.js'
-import { implementations, type SessionModule } from './support/implementations.js'
+import { implementations, upstream, type SessionModule } from './support/implementations.js'
 import { storeGet } from './support/stores.js'
 
 const require = createRequire(import.meta.url)
@@ -184,5 +184,53 @@ describe.each(implementations)('session-file-store on $name', ({ session }) => {
 describe('redis, an optional peer dependency', () => {
   it("without a client, RedisStore's error says which package to install", () => {
     expect(() => new RedisStore({} as never)).toThrow('a node-redis client (npm install redis)')
+  })
+})
+
+describe("a store built on express-session's own Store, under ours", () => {
+  it("keeps sessions, but each session it loads is express-session's Session, with express-session's Cookie", async () => {
+    /** A store written the way connect-redis 9 is: a class extending the Store that express-session exports. */
+    class MapStore extends upstream.Store {
+      readonly sessions = new Map<string, string>()
+      override get(sid: string, cb: (err: unknown, session?: SessionData | null) => void): void {
+        const json = this.sessions.get(sid)
+        setImmediate(() => cb(null, json === undefined ? null : (JSON.parse(json) as SessionData)))
+      }
+      override set(sid: string, session: SessionData, cb?: (err?: unknown) => void): void {
+        this.sessions.set(sid, JSON.stringify(session))
+        setImmediate(() => cb?.())
+      }
+      override destroy(sid: string, cb?: (err?: unknown) => void): void {
+        this.sessions.delete(sid)
+        setImmediate(() => cb?.())
+      }
+    }
+    const store = new MapStore()
+    const whose = (value: object) =>
+      value instanceof ours.Session || value instanceof ours.Cookie
+        ? 'ours'
+        : value instanceof upstream.Session || value instanceof upstream.Cookie
+          ? 'express-session'
+          : 'neither'
+    const seen: Array<{ session: string; cookie: string }> = []
+    const { client } = await sessionApp(
+      ours,
+      { store, resave: false },
+      {
+        respond: (req, res) => {
+          const data = req.session as unknown as { views?: number }
+          data.views = (data.views ?? 0) + 1
+          seen.push({ session: whose(req.session), cookie: whose(req.session.cookie) })
+          res.end(String(data.views))
+        }
+      }
+    )
+    expect(store).not.toBeInstanceOf(ours.Store)
+    const first = await client.get('/').expect(200, '1')
+    await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
+    expect(seen).toEqual([
+      { session: 'ours', cookie: 'ours' },
+      { session: 'express-session', cookie: 'express-session' }
+    ])
   })
 })
