@@ -340,24 +340,29 @@ describe('the companion app', () => {
 describe('the login and its redirect', () => {
   it('the login redirect waits for the save: while the store holds the write, no header of the answer has gone out', async () => {
     const store = new FileStore({ dir: path.join(dir, 'sessions'), reapInterval: 0 })
-    const held = holdSets(store)
     const app = createApp({ store, secret: 'test secret' })
     const responses: http.ServerResponse[] = []
     const { url } = await serve((req, res) => {
       responses.push(res)
       app(req, res)
     })
+    // the visitor has seen the home page, so a session is stored before the login
+    const visit = await request(url).get('/').expect(200)
+    const held = holdSets(store)
     const redirect = new Promise<http.IncomingMessage>((resolve, reject) => {
       const req = http.request(
         url + '/login',
-        { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } },
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookieHeader(visit) }
+        },
         resolve
       )
       req.on('error', reject)
       req.end('username=rasmus&password=default')
     })
     await eventually(() => expect(held.pending()).toBe(1))
-    const sentBeforeTheSave = responses[0].headersSent
+    const sentBeforeTheSave = responses[1].headersSent
     // from here on the store writes at once
     Reflect.deleteProperty(store, 'set')
     held.release()
