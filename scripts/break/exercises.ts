@@ -312,7 +312,9 @@ export const exercises: Exercise[] = [
       'the signature check runs in constant time: cookie-signature compares with crypto.timingSafeEqual',
       'a secret retired from the array opens nothing',
       '1,000 generated Cookie headers: never a 5xx, never a crash, never a session the store did not hold for a correctly signed id',
-      'generated session ids and signatures: only the exact signature of a stored id opens it'
+      'generated session ids and signatures: only the exact signature of a stored id opens it',
+      'a secret array that holds undefined (an unset environment variable) answers a tampered cookie with a 500: "Secret key must be provided."',
+      "the checklist's secrets leave out an unset old secret: a tampered cookie gets a new session, and an old cookie opens its session while the old secret is set"
     ]
   },
   {
