@@ -4,7 +4,14 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { CommentDisplayPart, Reflection } from 'typedoc'
-import { dropLineAnchors, headingOf, linkSymbols } from '../scripts/typedoc/plugin.js'
+import {
+  dropLineAnchors,
+  headingOf,
+  linkSymbols,
+  siteAnchor,
+  siteAnchors,
+  siteHeadingLinks
+} from '../scripts/typedoc/plugin.js'
 
 const store = { name: 'Store' } as Reflection
 
@@ -66,6 +73,39 @@ describe('the docs plugin', () => {
       link(undefined),
       link('classes'),
       link(undefined)
+    ])
+  })
+
+  it('gives a heading the anchor TypeDoc gives it, which leaves inline code out', () => {
+    expect(siteAnchor('Wrapping `save` and `reload`')).toBe('wrapping-and')
+    expect(siteAnchor('The `res.end` proxy')).toBe('the-proxy')
+    expect(siteAnchor('Two pieces of Node.js the proxy relies on')).toBe('two-pieces-of-nodejs-the-proxy-relies-on')
+    expect([...siteAnchors('# T\n## `a` b\n## `c` b\n```sh\n# no\n```\n')]).toEqual([
+      ['t', 't'],
+      ['a-b', 'b'],
+      ['c-b', 'b-1']
+    ])
+  })
+
+  it('turns GitHub anchors of headings into the site’s, in links to other documents and within the page', () => {
+    const link: CommentDisplayPart = {
+      kind: 'relative-link',
+      text: '../05-response-end/README.md',
+      target: undefined,
+      targetAnchor: 'the-resend-proxy'
+    }
+    const line: CommentDisplayPart = { ...link, text: '../../test/05-response-end.test.ts', targetAnchor: 'L12' }
+    const text: CommentDisplayPart = {
+      kind: 'text',
+      text: 'see [the start](#wrapping-save-and-reload) and [x](#other)'
+    }
+    const out = siteHeadingLinks([link, line, text], new Map([['wrapping-save-and-reload', 'wrapping-and']]), (part) =>
+      part.text.endsWith('.md') ? new Map([['the-resend-proxy', 'the-proxy']]) : undefined
+    )
+    expect(out).toEqual([
+      { ...link, targetAnchor: 'the-proxy' },
+      line,
+      { kind: 'text', text: 'see [the start](#wrapping-and) and [x](#other)' }
     ])
   })
 })

@@ -6,8 +6,11 @@
  * - a link written as [`Store`](../../src/session/store.ts) goes to the
  *   source file on GitHub and to the API page of `Store` on the site;
  * - a caption's link to source lines (`../../src/index.ts#L12-L30`, GitHub's
- *   line anchors) opens the file's page without the anchor, which the site's
- *   pages do not have;
+ *   line anchors) and a link to a test's line (`../../test/07-cookie.test.ts#L25`)
+ *   open the file without the anchor, which the site's copies do not have;
+ * - a link to a heading, written with GitHub's anchor (`#wrapping-save-and-reload`),
+ *   gets the anchor the site gives the same heading (TypeDoc leaves inline
+ *   code out of its anchors: `#wrapping-and`);
  * - `session`, exported both as default and as `'module.exports'` (for
  *   CommonJS), is documented once, under its own name;
  * - ```mermaid blocks are drawn in the browser by a copy of Mermaid shipped
@@ -16,6 +19,7 @@
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
+import { headingsOf } from '../chapters.js'
 import {
   Converter,
   DocumentReflection,
@@ -25,6 +29,7 @@ import {
   type Application,
   type CommentDisplayPart,
   type ProjectReflection,
+  type RelativeLinkDisplayPart,
   type Reflection
 } from 'typedoc'
 
@@ -85,6 +90,71 @@ export function dropLineAnchors(content: CommentDisplayPart[]): CommentDisplayPa
   )
 }
 
+/**
+ * The anchor the site gives a heading, as TypeDoc 0.28 makes it: the text
+ * outside inline code (a link's text kept), trimmed, TypeDoc's punctuation
+ * dropped, each white space made a hyphen, the first run of hyphens made
+ * one, lower-cased.
+ */
+export function siteAnchor(markdown: string): string {
+  const text = markdown
+    .replace(/`[^`]*`/g, '')
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/<[^>]+>/g, '')
+  const slug = text
+    .trim()
+    .replace(/[\u2000-\u206F\u2E00-\u2E7F\\'!"#$%&()*+,./:;<=>?@[\]^`{|}~]/g, '')
+    .replace(/\s/g, '-')
+    .replace(/--+/, '-')
+  return (slug || '_').toLowerCase()
+}
+
+/** For each heading of a document, GitHub's anchor → the site's (repeats numbered as each numbers them). */
+export function siteAnchors(markdown: string): Map<string, string> {
+  const seen = new Map<string, number>()
+  const anchors = new Map<string, string>()
+  for (const heading of headingsOf(markdown)) {
+    const base = siteAnchor(heading.text)
+    let count = seen.get(base)
+    let slug = base
+    if (count !== undefined) {
+      do {
+        count++
+        slug = `${base}-${count}`
+      } while (seen.has(slug))
+    }
+    seen.set(base, count ?? 0)
+    anchors.set(heading.anchor, slug)
+  }
+  return anchors
+}
+
+/**
+ * Give links to headings the site's anchors: a relative link to another
+ * document through `anchorsOf` its target, and a link within the page
+ * (`](#anchor)`, left in the text by TypeDoc) through `own`.
+ */
+export function siteHeadingLinks(
+  content: CommentDisplayPart[],
+  own: Map<string, string>,
+  anchorsOf: (part: RelativeLinkDisplayPart) => Map<string, string> | undefined
+): CommentDisplayPart[] {
+  return content.map((part) => {
+    if (part.kind === 'relative-link' && part.targetAnchor !== undefined) {
+      const anchor = anchorsOf(part)?.get(part.targetAnchor)
+      return anchor === undefined ? part : { ...part, targetAnchor: anchor }
+    }
+    if (part.kind === 'text')
+      return { ...part, text: part.text.replace(/\]\(#([^()\s]+)\)/g, (_all, a: string) => `](#${own.get(a) ?? a})`) }
+    return part
+  })
+}
+
+/** A document's Markdown, put back together from its parts. */
+function markdownOf(content: CommentDisplayPart[]): string {
+  return content.map((part) => part.text).join('')
+}
+
 /** The containers of the exports: each entry point's module, or the project itself. */
 function exportContainers(project: ProjectReflection): ContainerReflection[] {
   const modules = (project.children ?? []).filter((child) => child.kindOf(ReflectionKind.Module))
@@ -129,8 +199,18 @@ export function load(app: Application): void {
     const project = context.project
     const roots = exportContainers(project)
     const find = (name: string) => roots.map((root) => root.getChildByName([name])).find((found) => found !== undefined)
-    for (const doc of allDocuments(project)) doc.content = dropLineAnchors(linkSymbols(doc.content, find))
-    if (project.readme) project.readme = dropLineAnchors(linkSymbols(project.readme, find))
+    const documents = allDocuments(project)
+    const anchors = new Map<Reflection, Map<string, string>>(
+      documents.map((doc) => [doc, siteAnchors(markdownOf(doc.content))])
+    )
+    const anchorsOf = (part: RelativeLinkDisplayPart) => {
+      const target = part.target === undefined ? undefined : project.files.resolve(part.target, project)
+      return typeof target === 'object' ? anchors.get(target) : undefined
+    }
+    const fix = (content: CommentDisplayPart[]) =>
+      siteHeadingLinks(dropLineAnchors(linkSymbols(content, find)), siteAnchors(markdownOf(content)), anchorsOf)
+    for (const doc of documents) doc.content = fix(doc.content)
+    if (project.readme) project.readme = fix(project.readme)
   })
 
   app.renderer.on(RendererEvent.END, (event: RendererEvent) => {
