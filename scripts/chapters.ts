@@ -28,6 +28,21 @@
  * code beside it or that cuts a function or an object literal in two, and
  * every upstream range that does not hold what its region holds (checked
  * against the installed `node_modules/express-session`, which must be 1.19.0).
+ *
+ * The documents are the chapters' READMEs and the pages of `notes/`. Two more
+ * things in them are generated and checked the same way:
+ *
+ * - a link to a named test, `[“a tampered cookie starts a new session”](../../test/11-security.test.ts#L42)`,
+ *   carries the line of the `it(…)` (or `it.each(…)(…)`, by its template) that
+ *   defines the name; `npm run chapters` writes or corrects the `#L<line>`, and
+ *   the check fails when it is missing, stale, or the name is not defined;
+ * - under a skeleton marker, `<!-- skeleton: src/index.ts#session -->`, the
+ *   outline of that function (see {@link outlineOf}), each part marked with the
+ *   section that walks it (the heading above its region's inclusion), then the
+ *   sections as links, then `<!-- /skeleton -->`.
+ *
+ * A link to a heading (`#anchor`, or `other.md#anchor` for a document) must
+ * name one of the anchors GitHub gives that document's headings.
  */
 import fs from 'node:fs'
 import path from 'node:path'
