@@ -39,6 +39,7 @@ import {
   type Region,
   type Section
 } from '../scripts/chapters.js'
+import { siteAnchor } from '../scripts/typedoc/plugin.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const run = promisify(execFile)
@@ -804,6 +805,29 @@ describe('the chapters and the source', () => {
           .map((i) => report.regions.find((r) => r.file === file && r.name === i.name)?.start ?? 0)
         expect(starts, `${chapter}: ${file}`).toEqual([...starts].sort((a, b) => a - b))
       }
+    }
+  })
+})
+
+describe('the glossary', () => {
+  const text = fs.readFileSync(path.join(root, 'notes', 'glossary.md'), 'utf8')
+  const entries = headingsOf(text).filter((h) => h.level === 2)
+
+  it('lists its entries as headings in alphabetical order', () => {
+    const terms = entries.map((h) => h.text.replace(/`/g, '').toLowerCase())
+    expect(terms.length).toBeGreaterThan(50)
+    expect(terms).toEqual([...terms].sort())
+  })
+
+  it('gives each entry the same anchor on GitHub and on the docs site, and each a link to where it is walked', () => {
+    for (const entry of entries) {
+      expect(siteAnchor(entry.text), entry.text).toBe(entry.anchor)
+      const next = entries.find((h) => h.line > entry.line)?.line ?? Infinity
+      const body = text
+        .split('\n')
+        .slice(entry.line, next - 1)
+        .join('\n')
+      expect(body, entry.text).toMatch(/\]\((?:\.\.\/chapters\/|#|recipes\.md)/)
     }
   })
 })

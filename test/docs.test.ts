@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import type { CommentDisplayPart, Reflection } from 'typedoc'
 import {
+  codeInHeadingAnchors,
   dropLineAnchors,
   headingOf,
   linkSymbols,
@@ -76,14 +77,42 @@ describe('the docs plugin', () => {
     ])
   })
 
-  it('gives a heading the anchor TypeDoc gives it, which leaves inline code out', () => {
-    expect(siteAnchor('Wrapping `save` and `reload`')).toBe('wrapping-and')
-    expect(siteAnchor('The `res.end` proxy')).toBe('the-proxy')
-    expect(siteAnchor('Two pieces of Node.js the proxy relies on')).toBe('two-pieces-of-nodejs-the-proxy-relies-on')
-    expect([...siteAnchors('# T\n## `a` b\n## `c` b\n```sh\n# no\n```\n')]).toEqual([
+  it('makes a heading’s anchor on the site from all its text, inline code included, as GitHub does', () => {
+    const inline = {
+      type: 'inline',
+      content: '`res.end` proxy',
+      children: [
+        { type: 'code_inline', content: 'res.end', children: null },
+        { type: 'text', content: ' proxy', children: null }
+      ]
+    }
+    const state = {
+      tokens: [
+        { type: 'heading_open', content: '', children: null },
+        inline,
+        { type: 'paragraph_open', content: '', children: null }
+      ]
+    }
+    codeInHeadingAnchors(state)
+    expect(inline.children[0].children).toEqual([{ type: 'text', content: 'res.end', children: null }])
+    const paragraph = {
+      type: 'inline',
+      content: '`x`',
+      children: [{ type: 'code_inline', content: 'x', children: null }]
+    }
+    codeInHeadingAnchors({ tokens: [{ type: 'paragraph_open', content: '', children: null }, paragraph] })
+    expect(paragraph.children[0].children).toBeNull()
+  })
+
+  it('gives a heading the anchor the site gives it, which differs from GitHub’s only in TypeDoc’s punctuation', () => {
+    expect(siteAnchor('Wrapping `save` and `reload`')).toBe('wrapping-save-and-reload')
+    expect(siteAnchor('The `res.end` proxy')).toBe('the-resend-proxy')
+    expect(siteAnchor('1 · `await` the session’s methods')).toBe('1-·-await-the-sessions-methods')
+    expect([...siteAnchors('# T\n## `a` b\n## `a` b\n## x -- y\n```sh\n# no\n```\n')]).toEqual([
       ['t', 't'],
-      ['a-b', 'b'],
-      ['c-b', 'b-1']
+      ['a-b', 'a-b'],
+      ['a-b-1', 'a-b-1'],
+      ['x----y', 'x-y']
     ])
   })
 

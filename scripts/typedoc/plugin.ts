@@ -8,9 +8,11 @@
  * - a caption's link to source lines (`../../src/index.ts#L12-L30`, GitHub's
  *   line anchors) and a link to a test's line (`../../test/07-cookie.test.ts#L25`)
  *   open the file without the anchor, which the site's copies do not have;
- * - a link to a heading, written with GitHub's anchor (`#wrapping-save-and-reload`),
- *   gets the anchor the site gives the same heading (TypeDoc leaves inline
- *   code out of its anchors: `#wrapping-and`);
+ * - a heading's anchor on the site is made from all its text, inline code
+ *   included, as GitHub's is (TypeDoc alone would leave the code out, so that
+ *   `## \`createSession\`` became `#_`); where the two still differ (TypeDoc
+ *   keeps `·`, and joins a run of hyphens), a link written with GitHub's anchor
+ *   gets the site's;
  * - `session`, exported both as default and as `'module.exports'` (for
  *   CommonJS), is documented once, under its own name;
  * - ```mermaid blocks are drawn in the browser by a copy of Mermaid shipped
@@ -91,14 +93,14 @@ export function dropLineAnchors(content: CommentDisplayPart[]): CommentDisplayPa
 }
 
 /**
- * The anchor the site gives a heading, as TypeDoc 0.28 makes it: the text
- * outside inline code (a link's text kept), trimmed, TypeDoc's punctuation
- * dropped, each white space made a hyphen, the first run of hyphens made
- * one, lower-cased.
+ * The anchor the site gives a heading, as TypeDoc 0.28 makes it from the
+ * heading's text (with {@link codeInHeadingAnchors}, inline code included):
+ * a link's text kept, trimmed, TypeDoc's punctuation dropped, each white
+ * space made a hyphen, the first run of hyphens made one, lower-cased.
  */
 export function siteAnchor(markdown: string): string {
   const text = markdown
-    .replace(/`[^`]*`/g, '')
+    .replace(/`/g, '')
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/<[^>]+>/g, '')
   const slug = text
@@ -107,6 +109,32 @@ export function siteAnchor(markdown: string): string {
     .replace(/\s/g, '-')
     .replace(/--+/, '-')
   return (slug || '_').toLowerCase()
+}
+
+/** The part of a markdown-it token this plugin reads and writes. */
+interface MarkdownToken {
+  type: string
+  content: string
+  children: MarkdownToken[] | null
+}
+
+/** The part of a markdown-it parser this plugin uses. */
+interface MarkdownParser {
+  core: { ruler: { push(name: string, rule: (state: { tokens: MarkdownToken[] }) => void): void } }
+}
+
+/**
+ * A markdown-it rule: give each inline code span of a heading a text child
+ * holding its code. TypeDoc makes a heading's anchor from the text children
+ * of its tokens, so the code then counts, as on GitHub; the code span is
+ * still drawn from its own content.
+ */
+export function codeInHeadingAnchors(state: { tokens: MarkdownToken[] }): void {
+  state.tokens.forEach((token, i) => {
+    if (token.type !== 'heading_open') return
+    for (const child of state.tokens[i + 1]?.children ?? [])
+      if (child.type === 'code_inline') child.children = [{ type: 'text', content: child.content, children: null }]
+  })
 }
 
 /** For each heading of a document, GitHub's anchor → the site's (repeats numbered as each numbers them). */
@@ -176,6 +204,15 @@ function allDocuments(project: ProjectReflection): DocumentReflection[] {
 
 /** The plugin's entry point, called by TypeDoc. */
 export function load(app: Application): void {
+  // TypeDoc reads its options again after loading plugins: add the rule once they are final
+  app.converter.on(Converter.EVENT_BEGIN, () => {
+    const loadMarkdownIt = app.options.getValue('markdownItLoader') as (parser: MarkdownParser) => void
+    app.options.setValue('markdownItLoader', (parser: MarkdownParser) => {
+      loadMarkdownIt(parser)
+      parser.core.ruler.push('code-in-heading-anchors', codeInHeadingAnchors)
+    })
+  })
+
   app.converter.on(Converter.EVENT_CREATE_DOCUMENT, (_context, doc: DocumentReflection) => {
     doc.name = headingOf(doc.content) ?? doc.name
   })
