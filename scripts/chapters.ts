@@ -1082,7 +1082,7 @@ export interface SyncReport {
   problems: string[]
   regions: Region[]
   inclusions: Inclusion[]
-  /** Chapter path → its text with every block rewritten. */
+  /** Document path → its text with every block, test link and skeleton rewritten. */
   rewritten: Map<string, string>
 }
 
