@@ -28,6 +28,21 @@
  * code beside it or that cuts a function or an object literal in two, and
  * every upstream range that does not hold what its region holds (checked
  * against the installed `node_modules/express-session`, which must be 1.19.0).
+ *
+ * The documents are the chapters' READMEs and the pages of `notes/`. Two more
+ * things in them are generated and checked the same way:
+ *
+ * - a link to a named test, `[“a tampered cookie starts a new session”](../../test/11-security.test.ts#L42)`,
+ *   carries the line of the `it(…)` (or `it.each(…)(…)`, by its template) that
+ *   defines the name; `npm run chapters` writes or corrects the `#L<line>`, and
+ *   the check fails when it is missing, stale, or the name is not defined;
+ * - under a skeleton marker, `<!-- skeleton: src/index.ts#session -->`, the
+ *   outline of that function (see {@link outlineOf}), each part marked with the
+ *   section that walks it (the heading above its region's inclusion), then the
+ *   sections as links, then `<!-- /skeleton -->`.
+ *
+ * A link to a heading (`#anchor`, or `other.md#anchor` for a document) must
+ * name one of the anchors GitHub gives that document's headings.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -510,6 +525,487 @@ export function rewrite(
   return out
 }
 
+/** For each line of a Markdown text, whether it lies in a fenced code block (the fences included). */
+export function fencedLines(lines: string[]): boolean[] {
+  const inside: boolean[] = []
+  let open: string | undefined
+  for (const line of lines) {
+    const fence = /^(`{3,})/.exec(line.trim())
+    if (open !== undefined) {
+      inside.push(true)
+      if (fence && line.trim() === open) open = undefined
+    } else {
+      inside.push(fence !== null)
+      if (fence) open = fence[1]
+    }
+  }
+  return inside
+}
+
+/** The 1-based line of an offset in a text. */
+function lineAt(text: string, offset: number): number {
+  let line = 1
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++
+  return line
+}
+
+/** Every match of a global pattern that lies outside the fenced blocks of a Markdown text. */
+function matchesOutsideFences(text: string, pattern: RegExp): RegExpExecArray[] {
+  const fenced = fencedLines(text.split('\n'))
+  return [...text.matchAll(pattern)].filter((m) => !fenced[lineAt(text, m.index) - 1])
+}
+
+/**
+ * Where each test of a test file is defined: the name as written in
+ * `it('…')`, `test('…')` or `it.each(…)('…')` (so an `it.each` name is its
+ * template, `%s` and all) → the 1-based lines of the calls that give it.
+ */
+export function testDefinitions(file: string, text: string): Map<string, number[]> {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true)
+  const found = new Map<string, number[]>()
+  const isTest = (node: ts.Node) => ts.isIdentifier(node) && (node.text === 'it' || node.text === 'test')
+  const definesTests = (callee: ts.Expression) =>
+    isTest(callee) ||
+    (ts.isCallExpression(callee) &&
+      ts.isPropertyAccessExpression(callee.expression) &&
+      isTest(callee.expression.expression) &&
+      ['each', 'for'].includes(callee.expression.name.text))
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && definesTests(node.expression)) {
+      const name = node.arguments[0]
+      if (name !== undefined && (ts.isStringLiteral(name) || ts.isNoSubstitutionTemplateLiteral(name))) {
+        const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1
+        found.set(name.text, [...(found.get(name.text) ?? []), line])
+      }
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(source)
+  return found
+}
+
+/** One link from a chapter (or a note) to a named test: `[“name”](../../test/NN-slug.test.ts#L42)`. */
+export interface TestLink {
+  chapter: string
+  /** 1-based line of the link in the chapter. */
+  line: number
+  /** The test's name, as quoted (a name wrapped over two lines is read with one space). */
+  name: string
+  /** The test file, relative to the root. */
+  file: string
+  /** The link's target as written, without its anchor. */
+  href: string
+  /** The anchor as written (`#L42`), if there is one. */
+  anchor?: string
+  /** Offsets of the target, anchor included, in the chapter text. */
+  from: number
+  to: number
+}
+
+const TEST_LINK = /\[“([^”\]]+)”\]\(([^()\s#]+\.test\.ts)(#[^()\s]*)?\)/g
+
+/** Find every link to a named test in a chapter, outside code blocks. */
+export function parseTestLinks(chapter: string, text: string): TestLink[] {
+  return matchesOutsideFences(text, TEST_LINK).map((m) => {
+    const [, name, href, anchor] = m
+    const from = m.index + `[“${name}”](`.length
+    const link: TestLink = {
+      chapter,
+      line: lineAt(text, m.index),
+      name: name.replace(/\s+/g, ' '),
+      file: path.posix.normalize(path.posix.join(path.posix.dirname(chapter), href)),
+      href,
+      from,
+      to: from + href.length + (anchor?.length ?? 0)
+    }
+    if (anchor !== undefined) link.anchor = anchor
+    return link
+  })
+}
+
+/**
+ * Check a test link against its file's tests: the name must be defined, and
+ * the anchor must be `#L<line>` of a call that defines it. Returns the
+ * problem, if any, and the anchor the link should carry (the first
+ * definition's line) when the name is defined.
+ */
+export function checkTestLink(
+  link: TestLink,
+  definitions: Map<string, number[]> | undefined
+): { problem?: string; anchor?: string } {
+  const at = `${link.chapter}:${link.line}`
+  if (definitions === undefined) return { problem: `${at}: links ${link.href}, which does not exist` }
+  const lines = definitions.get(link.name)
+  if (lines === undefined) return { problem: `${at}: links “${link.name}”, which ${link.file} does not define` }
+  if (lines.some((line) => link.anchor === `#L${line}`)) return { anchor: link.anchor }
+  const anchor = `#L${lines[0]}`
+  const found = link.anchor === undefined ? 'has no line anchor' : `points to ${link.anchor}`
+  return {
+    problem: `${at}: the link to “${link.name}” ${found}; it is defined at ${link.file}:${lines[0]} (run npm run chapters)`,
+    anchor
+  }
+}
+
+/** Give every test link of a chapter the anchor of its test's line; links to unknown tests are left alone. */
+export function rewriteTestLinks(
+  chapter: string,
+  text: string,
+  definitionsOf: (file: string) => Map<string, number[]> | undefined
+): string {
+  let out = text
+  for (const link of parseTestLinks(chapter, text).reverse()) {
+    const { anchor } = checkTestLink(link, definitionsOf(link.file))
+    if (anchor !== undefined) out = out.slice(0, link.from) + link.href + anchor + out.slice(link.to)
+  }
+  return out
+}
+
+/** One heading of a Markdown text, with the anchor GitHub gives it. */
+export interface Heading {
+  /** 1-based line. */
+  line: number
+  /** 1 for `#`, 2 for `##` … */
+  level: number
+  /** The heading's Markdown, `#`s and closing `#`s left out. */
+  text: string
+  anchor: string
+}
+
+/**
+ * The anchor GitHub gives a heading: its text without Markdown (inline code
+ * keeps its content, a link its text), lower-cased, every character that is
+ * not a letter, a digit, `_`, `-` or a space dropped, and each space made a
+ * hyphen.
+ */
+export function githubAnchor(markdown: string): string {
+  const plain = markdown
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/<[^>]+>/g, '')
+    .replace(/`/g, '')
+  return plain
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+    .replace(/ /g, '-')
+}
+
+/** Every ATX heading of a Markdown text outside code blocks; a repeated anchor gets `-1`, `-2` … as on GitHub. */
+export function headingsOf(text: string): Heading[] {
+  const lines = text.split('\n')
+  const fenced = fencedLines(lines)
+  const seen = new Map<string, number>()
+  const headings: Heading[] = []
+  lines.forEach((line, index) => {
+    const match = /^(#{1,6})\s+(.*?)(?:\s+#+)?\s*$/.exec(line)
+    if (!match || fenced[index]) return
+    const base = githubAnchor(match[2])
+    const count = seen.get(base) ?? 0
+    seen.set(base, count + 1)
+    headings.push({
+      line: index + 1,
+      level: match[1].length,
+      text: match[2],
+      anchor: count === 0 ? base : `${base}-${count}`
+    })
+  })
+  return headings
+}
+
+/**
+ * Check every link to a heading (`#anchor`, or `other.md#anchor` for a
+ * document in `anchorsOf`) in a chapter: the anchor must be one of that
+ * document's heading anchors. Line anchors and other files are not checked here.
+ */
+export function anchorProblems(
+  chapter: string,
+  text: string,
+  anchorsOf: (doc: string) => Set<string> | undefined
+): string[] {
+  const problems: string[] = []
+  for (const m of matchesOutsideFences(text, /\]\(([^()\s#]*)#([^()\s]+)\)/g)) {
+    const [, href, anchor] = m
+    if (href !== '' && !href.endsWith('.md')) continue
+    const doc = href === '' ? chapter : path.posix.normalize(path.posix.join(path.posix.dirname(chapter), href))
+    const anchors = anchorsOf(doc)
+    if (anchors !== undefined && !anchors.has(anchor))
+      problems.push(`${chapter}:${lineAt(text, m.index)}: links ${href}#${anchor}, but ${doc} has no such heading`)
+  }
+  return problems
+}
+
+/** One line of a function's outline: how deep it sits, its text, and the source line it stands for. */
+export interface OutlineLine {
+  depth: number
+  text: string
+  line: number
+}
+
+/** How wide a line of declarations may grow (indentation included) before the next one starts a new line. */
+export const OUTLINE_WIDTH = 80
+
+/** A statement of an outline before packing: a short declaration, a line of its own, or code that is not a declaration. */
+type OutlineItem =
+  | { kind: 'small'; keyword: string; names: string[]; text: string; line: number }
+  | { kind: 'line'; text: string; line: number }
+  | { kind: 'open'; head: string; body: ts.Block; line: number; tail: string }
+  | { kind: 'other'; line: number }
+
+/** The function inside `as …`, `satisfies …` and parentheses, if that is what an expression is. */
+function functionIn(node: ts.Expression): ts.FunctionExpression | ts.ArrowFunction | undefined {
+  let inner: ts.Expression = node
+  while (ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner) || ts.isParenthesizedExpression(inner))
+    inner = inner.expression
+  return ts.isFunctionExpression(inner) || ts.isArrowFunction(inner) ? inner : undefined
+}
+
+/**
+ * The outline of the top-level function `name` of a file, in the order and
+ * nesting of the source:
+ * - a run of `const`/`let`/`var`, `type` and `interface` declarations shows
+ *   their names (`const a, b; let c`), packed up to {@link OUTLINE_WIDTH};
+ * - a function declaration shows its name and parameters, body elided:
+ *   `function shouldSave(req) { … }`;
+ * - a function handed out as a value — returned, assigned (`res.end = function end(…)`)
+ *   or passed (`store.on('connect', function onconnect() { … })`) — is shown
+ *   the same way, except that one whose body declares functions (or opens
+ *   such a value) is opened, like the outer function itself, with its own
+ *   declarations inside;
+ * - a run of other statements is `…`.
+ * Runs are packed only within one group (`groupOf` a source line), so a line
+ * of the outline never stands for code of two groups.
+ */
+export function outlineOf(
+  file: string,
+  text: string,
+  name: string,
+  groupOf: (line: number) => string = () => ''
+): OutlineLine[] | undefined {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true)
+  const fn = source.statements.find(
+    (s): s is ts.FunctionDeclaration => ts.isFunctionDeclaration(s) && s.name?.text === name
+  )
+  if (fn?.body === undefined) return undefined
+  const startOf = (node: ts.Node) => source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1
+  const endOf = (node: ts.Node) => source.getLineAndCharacterOfPosition(node.getEnd()).line + 1
+  const params = (f: ts.SignatureDeclaration) =>
+    f.parameters.map((p) => (p.dotDotDotToken ? '...' : '') + p.name.getText(source)).join(', ')
+  const head = (f: ts.FunctionLikeDeclaration) =>
+    ts.isArrowFunction(f)
+      ? `(${params(f)}) =>`
+      : `function${f.name === undefined ? ' ' : ` ${f.name.getText(source)}`}(${params(f)})`
+  const opens = (f: ts.FunctionLikeDeclaration): f is ts.FunctionLikeDeclaration & { body: ts.Block } =>
+    f.body !== undefined &&
+    ts.isBlock(f.body) &&
+    f.body.statements.some((s) => ts.isFunctionDeclaration(s) || itemOf(s).kind === 'open')
+  const asValue = (prefix: string, f: ts.FunctionExpression | ts.ArrowFunction, line: number): OutlineItem =>
+    opens(f)
+      ? { kind: 'open', head: `${prefix}${head(f)}`, body: f.body, line, tail: '' }
+      : { kind: 'line', text: `${prefix}${head(f)} { … }`, line }
+  const argument = (arg: ts.Expression) => {
+    const f = functionIn(arg)
+    if (f) return `${head(f)} { … }`
+    const text = arg.getText(source)
+    return text.length <= 24 && !text.includes('\n') ? text : '…'
+  }
+  const itemOf = (statement: ts.Statement): OutlineItem => {
+    const line = startOf(statement)
+    if (ts.isVariableStatement(statement)) {
+      const flags = statement.declarationList.flags
+      const keyword = flags & ts.NodeFlags.Const ? 'const' : flags & ts.NodeFlags.Let ? 'let' : 'var'
+      const names = statement.declarationList.declarations.map((d) => d.name.getText(source))
+      return { kind: 'small', keyword, names, text: `${keyword} ${names.join(', ')}`, line }
+    }
+    if (ts.isTypeAliasDeclaration(statement))
+      return { kind: 'small', keyword: 'type', names: [], text: `type ${statement.name.text} = …`, line }
+    if (ts.isInterfaceDeclaration(statement))
+      return { kind: 'small', keyword: 'interface', names: [], text: `interface ${statement.name.text} { … }`, line }
+    if (ts.isFunctionDeclaration(statement)) return { kind: 'line', text: `${head(statement)} { … }`, line }
+    const returned = ts.isReturnStatement(statement) && statement.expression && functionIn(statement.expression)
+    if (returned) return asValue('return ', returned, line)
+    if (ts.isExpressionStatement(statement)) {
+      const expr = statement.expression
+      const assigned =
+        ts.isBinaryExpression(expr) && expr.operatorToken.kind === ts.SyntaxKind.EqualsToken && functionIn(expr.right)
+      if (assigned) return asValue(`${expr.left.getText(source)} = `, assigned, line)
+      if (ts.isCallExpression(expr) && expr.arguments.some((a) => functionIn(a) !== undefined))
+        return {
+          kind: 'line',
+          text: `${expr.expression.getText(source)}(${expr.arguments.map(argument).join(', ')})`,
+          line
+        }
+    }
+    return { kind: 'other', line }
+  }
+  const out: OutlineLine[] = []
+  const block = (statements: readonly ts.Statement[], depth: number) => {
+    let last: (OutlineLine & { item: OutlineItem }) | undefined
+    for (const item of statements.map(itemOf)) {
+      const sameGroup = last !== undefined && groupOf(last.line) === groupOf(item.line)
+      if (item.kind === 'other' && sameGroup && last?.item.kind === 'other') continue
+      if (item.kind === 'small' && sameGroup && last?.item.kind === 'small') {
+        const previous = last.item
+        const joined =
+          previous.keyword === item.keyword && item.names.length > 0
+            ? `${last.text}, ${item.names.join(', ')}`
+            : `${last.text}; ${item.text}`
+        if (depth * 2 + joined.length <= OUTLINE_WIDTH) {
+          last.text = joined
+          last.item = item
+          continue
+        }
+      }
+      if (item.kind === 'open') {
+        out.push({ depth, text: `${item.head} {`, line: item.line })
+        block(item.body.statements, depth + 1)
+        out.push({ depth, text: `}${item.tail}`, line: endOf(item.body) })
+        last = undefined
+        continue
+      }
+      const text = item.kind === 'other' ? '…' : item.text
+      last = { depth, text, line: item.line, item }
+      out.push(last)
+    }
+  }
+  out.push({ depth: 0, text: `${head(fn)} {`, line: startOf(fn) })
+  block(fn.body.statements, 1)
+  out.push({ depth: 0, text: '}', line: endOf(fn.body) })
+  return out.map(({ depth, text, line }) => ({ depth, text, line }))
+}
+
+/** The section of the book that walks a piece of code: a heading of a chapter. */
+export interface Section {
+  chapter: string
+  /** The chapter's title, its first `# heading` (`04 · The request flow`). */
+  title: string
+  /** The heading's Markdown (`Wrapping \`save\` and \`reload\``), or the title for code shown before any `##`. */
+  heading: string
+  /** The heading's anchor; empty for the title. */
+  anchor: string
+}
+
+/** `04` of `04 · The request flow`, or the whole title of a page without a number. */
+function shortTitle(title: string): string {
+  return /^(\d\d) · /.exec(title)?.[1] ?? title.replace(/`/g, '')
+}
+
+/** A link from one chapter to a section of another (or of itself, by anchor alone). */
+function sectionHref(from: string, section: Section): string {
+  const file = section.chapter === from ? '' : path.posix.relative(path.posix.dirname(from), section.chapter)
+  return section.anchor === '' ? file || '#' : `${file}#${section.anchor}`
+}
+
+/**
+ * The Markdown a skeleton marker stands above: the outline in a ```ts block,
+ * each part (a run of lines walked in one section) marked at its first line
+ * with a comment naming the section, all comments in one column; then, since
+ * GitHub links nothing inside a code block, the sections as links, by chapter
+ * in order of first appearance; then the end marker.
+ */
+export function renderSkeleton(chapter: string, outline: OutlineLine[], sectionOf: (line: number) => Section): string {
+  const code = outline.map((l) => '  '.repeat(l.depth) + l.text)
+  const sections = outline.map((l) => sectionOf(l.line))
+  const key = (s: Section) => `${s.chapter}#${s.anchor}`
+  const starts = sections.map((s, i) => i === 0 || key(s) !== key(sections[i - 1]))
+  const column = Math.max(...code.filter((_, i) => starts[i]).map((c) => c.length)) + 2
+  const lines = code.map((c, i) =>
+    starts[i] ? `${c.padEnd(column)}// ${shortTitle(sections[i].title)} · ${sections[i].heading.replace(/`/g, '')}` : c
+  )
+  const byChapter = new Map<string, Section[]>()
+  for (const s of sections) {
+    const list = byChapter.get(s.chapter) ?? []
+    if (!list.some((t) => key(t) === key(s))) list.push(s)
+    byChapter.set(s.chapter, list)
+  }
+  const items = [...byChapter].map(([file, list]) => {
+    const title = list[0].title
+    const name =
+      file === chapter
+        ? `${title} (this chapter)`
+        : `[${title}](${path.posix.relative(path.posix.dirname(chapter), file)})`
+    return `- ${name}: ${list.map((s) => `[${s.heading}](${sectionHref(chapter, s)})`).join(' · ')}`
+  })
+  const fence = fenceFor(lines.join('\n'))
+  return [`${fence}ts`, ...lines, fence, '', 'Where each part is walked:', '', ...items, '', SKELETON_END].join('\n')
+}
+
+const SKELETON = /^<!-- skeleton: ([^#\s]+)#([^\s]+) -->$/
+/** The line that closes what `npm run chapters` writes under a skeleton marker. */
+export const SKELETON_END = '<!-- /skeleton -->'
+
+/** A skeleton marker in a chapter, and the generated text below it. */
+export interface SkeletonMarker {
+  chapter: string
+  /** 1-based line of the `<!-- skeleton: file#function -->` marker. */
+  line: number
+  file: string
+  name: string
+  /** What lies under the marker now, up to and including the end marker (empty when there is none yet). */
+  current: string
+  /** Offsets of that text in the chapter. */
+  from: number
+  to: number
+}
+
+/**
+ * Find every skeleton marker of a chapter. What belongs to a marker runs to
+ * the end marker; without one, to the end of a fenced block directly below
+ * the marker; without that, nothing (so a freshly written marker is filled in).
+ */
+export function parseSkeletons(chapter: string, text: string): SkeletonMarker[] {
+  const lines = text.split('\n')
+  const fenced = fencedLines(lines)
+  const offsets: number[] = []
+  let offset = 0
+  for (const line of lines) {
+    offsets.push(offset)
+    offset += line.length + 1
+  }
+  const markers: SkeletonMarker[] = []
+  lines.forEach((line, index) => {
+    const match = SKELETON.exec(line.trim())
+    if (!match || fenced[index]) return
+    const from = offsets[index] + line.length + 1
+    const nextMarker = lines.findIndex((l, i) => i > index && SKELETON.test(l.trim()))
+    const end = lines.findIndex((l, i) => i > index && l.trim() === SKELETON_END)
+    let last = index
+    if (end !== -1 && (nextMarker === -1 || end < nextMarker)) last = end
+    else if (/^`{3,}/.test(lines[index + 1] ?? '')) {
+      const fence = /^(`{3,})/.exec(lines[index + 1])?.[1]
+      const close = lines.findIndex((l, i) => i > index + 1 && l.trim() === fence)
+      if (close !== -1) last = close
+    }
+    const to = last === index ? from : offsets[last] + lines[last].length + 1
+    markers.push({
+      chapter,
+      line: index + 1,
+      file: match[1],
+      name: match[2],
+      current: text.slice(from, Math.min(to, text.length)),
+      from,
+      to: Math.min(to, text.length)
+    })
+  })
+  return markers
+}
+
+/** Put the fresh skeleton under each marker; markers whose skeleton cannot be made are left alone. */
+export function rewriteSkeletons(
+  chapter: string,
+  text: string,
+  skeletonOf: (file: string, name: string) => string | undefined
+): string {
+  let out = text
+  for (const marker of parseSkeletons(chapter, text).reverse()) {
+    const fresh = skeletonOf(marker.file, marker.name)
+    if (fresh === undefined) continue
+    const after = out.slice(marker.to)
+    // a blank line between the end marker and what follows it
+    const gap = after === '' || after.startsWith('\n') ? '' : '\n'
+    out = out.slice(0, marker.from) + fresh + '\n' + gap + after
+  }
+  return out
+}
+
 /** The repository's layout: which files are library files, which are chapters. */
 export interface Layout {
   root: string
@@ -517,7 +1013,10 @@ export interface Layout {
   libraryFiles: string[]
   /** Other files that may hold regions (relative to root). */
   otherSources: string[]
-  /** Chapter READMEs (relative to root). */
+  /**
+   * The documents (relative to root): the chapters' READMEs and the notes.
+   * Each may include regions, link tests by name and hold skeleton markers.
+   */
   chapters: string[]
   /** Library files that mirror a file of express-session: ours → upstream's (relative to its package). */
   twins: Record<string, string>
@@ -555,8 +1054,16 @@ export function repositoryLayout(root: string): Layout {
       ...listFiles(root, 'src/stores', ts),
       ...listFiles(root, 'src/extras', ts)
     ],
-    otherSources: [...listFiles(root, 'demo', ts), ...listFiles(root, 'chapters', ts)],
-    chapters: listFiles(root, 'chapters', (name) => name.endsWith('.md')),
+    // the recipes in notes/ show code from the test that runs it
+    otherSources: [
+      ...listFiles(root, 'demo', ts),
+      ...listFiles(root, 'chapters', ts),
+      ...['test/recipes.test.ts'].filter((file) => fs.existsSync(path.join(root, file)))
+    ],
+    chapters: [
+      ...listFiles(root, 'chapters', (name) => name.endsWith('.md')),
+      ...listFiles(root, 'notes', (name) => name.endsWith('.md'))
+    ],
     twins: {
       'src/index.ts': 'index.js',
       'src/session/cookie.ts': 'session/cookie.js',
@@ -575,7 +1082,7 @@ export interface SyncReport {
   problems: string[]
   regions: Region[]
   inclusions: Inclusion[]
-  /** Chapter path → its text with every block rewritten. */
+  /** Document path → its text with every block, test link and skeleton rewritten. */
   rewritten: Map<string, string>
 }
 
@@ -616,6 +1123,57 @@ function upstreamProblems(layout: Layout, regions: Region[], read: (rel: string)
   return problems
 }
 
+/**
+ * A function that finds the section walking a line of a source file: the
+ * heading above the one inclusion of the region that holds the line.
+ */
+function sectionFinder(
+  regions: Region[],
+  inclusions: Inclusion[],
+  headings: Map<string, Heading[]>
+): (file: string, line: number) => Section | undefined {
+  return (file, line) => {
+    const region = regions.find((r) => r.file === file && r.start < line && line < r.end)
+    const inc = region && inclusions.find((i) => i.file === file && i.name === region.name)
+    if (inc === undefined) return undefined
+    const list = headings.get(inc.chapter) ?? []
+    const title = list.find((h) => h.level === 1)?.text ?? inc.chapter
+    const above = list.filter((h) => h.level > 1 && h.line < inc.line).pop()
+    return above === undefined
+      ? { chapter: inc.chapter, title, heading: title, anchor: '' }
+      : { chapter: inc.chapter, title, heading: above.text, anchor: above.anchor }
+  }
+}
+
+/** The skeleton of `file#name` for a chapter, or the problems that keep it from being made. */
+function skeleton(
+  chapter: string,
+  file: string,
+  name: string,
+  read: (rel: string) => string,
+  sectionOf: (file: string, line: number) => Section | undefined
+): { text?: string; problems: string[] } {
+  let source: string
+  try {
+    source = read(file)
+  } catch {
+    return { problems: [`the skeleton names ${file}, which does not exist`] }
+  }
+  const group = (line: number) => {
+    const s = sectionOf(file, line)
+    return s === undefined ? '' : `${s.chapter}#${s.anchor}`
+  }
+  const outline = outlineOf(file, source, name, group)
+  if (outline === undefined)
+    return { problems: [`the skeleton names ${name}, which ${file} does not declare at its top level`] }
+  const missing = outline.filter((l) => sectionOf(file, l.line) === undefined)
+  if (missing.length > 0)
+    return {
+      problems: missing.map((l) => `the skeleton's line for ${file}:${l.line} lies in no region a chapter includes`)
+    }
+  return { text: renderSkeleton(chapter, outline, (line) => sectionOf(file, line) as Section), problems: [] }
+}
+
 /** Check (and compute the rewrite of) every chapter against every region. */
 export function sync(layout: Layout): SyncReport {
   const problems: string[] = []
@@ -643,9 +1201,8 @@ export function sync(layout: Layout): SyncReport {
   const byKey = new Map(regions.map((r) => [`${r.file}#${r.name}`, r]))
   const regionOf = (file: string, name: string) => byKey.get(`${file}#${name}`)
   const inclusions: Inclusion[] = []
-  const rewritten = new Map<string, string>()
-  for (const chapter of layout.chapters) {
-    const text = read(chapter)
+  const texts = new Map(layout.chapters.map((chapter) => [chapter, read(chapter)]))
+  for (const [chapter, text] of texts) {
     const parsed = parseInclusions(chapter, text)
     problems.push(...parsed.problems)
     inclusions.push(...parsed.inclusions)
@@ -665,7 +1222,6 @@ export function sync(layout: Layout): SyncReport {
           `${chapter}:${inc.line}: the caption of ${inc.file}#${inc.name} is ${inc.caption === undefined ? 'missing' : 'not its lines'} (run npm run chapters)`
         )
     }
-    rewritten.set(chapter, rewrite(text, parsed.inclusions, regionOf))
   }
   for (const region of regions) {
     const uses = inclusions.filter((inc) => inc.file === region.file && inc.name === region.name)
@@ -675,6 +1231,49 @@ export function sync(layout: Layout): SyncReport {
       problems.push(
         `${region.file}:${region.start}: region "${region.name}" is included ${uses.length} times (${uses.map((u) => u.chapter).join(', ')})`
       )
+  }
+  const headings = new Map([...texts].map(([chapter, text]) => [chapter, headingsOf(text)]))
+  const anchors = new Map([...headings].map(([chapter, list]) => [chapter, new Set(list.map((h) => h.anchor))]))
+  const definitions = new Map<string, Map<string, number[]> | undefined>()
+  const definitionsOf = (file: string) => {
+    if (!definitions.has(file)) {
+      const full = path.join(layout.root, file)
+      definitions.set(file, fs.existsSync(full) ? testDefinitions(file, fs.readFileSync(full, 'utf8')) : undefined)
+    }
+    return definitions.get(file)
+  }
+  const sectionOf = sectionFinder(regions, inclusions, headings)
+  const skeletons = new Map<string, { text?: string; problems: string[] }>()
+  const skeletonFor = (chapter: string, file: string, name: string) => {
+    const key = `${chapter} ${file}#${name}`
+    if (!skeletons.has(key))
+      skeletons.set(
+        key,
+        skeleton(chapter, file, name, (rel) => texts.get(rel) ?? read(rel), sectionOf)
+      )
+    return skeletons.get(key) as { text?: string; problems: string[] }
+  }
+  const rewritten = new Map<string, string>()
+  for (const [chapter, text] of texts) {
+    for (const link of parseTestLinks(chapter, text)) {
+      const { problem } = checkTestLink(link, definitionsOf(link.file))
+      if (problem !== undefined) problems.push(problem)
+    }
+    problems.push(...anchorProblems(chapter, text, (doc) => anchors.get(doc)))
+    for (const marker of parseSkeletons(chapter, text)) {
+      const made = skeletonFor(chapter, marker.file, marker.name)
+      problems.push(...made.problems.map((p) => `${chapter}:${marker.line}: ${p}`))
+      if (made.text !== undefined && marker.current.replace(/\n$/, '') !== made.text)
+        problems.push(
+          `${chapter}:${marker.line}: the skeleton of ${marker.file}#${marker.name} is stale (run npm run chapters)`
+        )
+    }
+    const included = rewrite(text, parseInclusions(chapter, text).inclusions, regionOf)
+    const linked = rewriteTestLinks(chapter, included, definitionsOf)
+    rewritten.set(
+      chapter,
+      rewriteSkeletons(chapter, linked, (file, name) => skeletonFor(chapter, file, name).text)
+    )
   }
   return { problems, regions, inclusions, rewritten }
 }

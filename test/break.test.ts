@@ -208,7 +208,7 @@ describe.each(withExercises)("chapter %s's Break it section", (number) => {
       expect(answerAt).toBeGreaterThan(-1)
       expect(part.slice(0, answerAt)).toMatch(/\?\s*$/)
       const answer = part.slice(answerAt, part.indexOf('</details>', answerAt))
-      const links = [...answer.matchAll(/\[“([^”]+)”\]\(\.\.\/\.\.\/test\/([\w.-]+\.test\.ts)\)/g)]
+      const links = [...answer.matchAll(/\[“([^”]+)”\]\(\.\.\/\.\.\/test\/([\w.-]+\.test\.ts)(?:#L\d+)?\)/g)]
       for (const [, , file] of links) expect(file.startsWith(number + '-'), file).toBe(true)
       const quoted = links.map((m) => m[1])
       for (const name of exercise.fails) {

@@ -9,23 +9,37 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import os from 'node:os'
 import {
+  anchorProblems,
   captionFor,
+  checkTestLink,
   counterpartProblems,
   dedent,
   fenceFor,
+  githubAnchor,
+  headingsOf,
   itemsOf,
   markerProblems,
+  outlineOf,
   parseInclusions,
   parseRegions,
+  parseSkeletons,
+  parseTestLinks,
+  renderSkeleton,
   repositoryLayout,
   rewrite,
+  rewriteSkeletons,
+  rewriteTestLinks,
+  SKELETON_END,
   sync,
+  testDefinitions,
   type Layout,
-  type Region
+  type Region,
+  type Section
 } from '../scripts/chapters.js'
+import { siteAnchor } from '../scripts/typedoc/plugin.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const run = promisify(execFile)
@@ -132,6 +146,258 @@ describe('the region tool', () => {
     expect(out).toBe(
       'Source: [a.ts line 2](a.ts#L2) · ours only\n<!-- source: a.ts#x -->\n```ts\nfresh()\n  more()\n```\n<!-- source: a.ts#gone -->\n```ts\nkept\n```\n'
     )
+  })
+})
+
+describe('links to tests', () => {
+  const tests = [
+    "describe('a thing', () => {", // 1
+    "  it('does one thing', () => {})", // 2
+    '  it("can\'t do another", () => {})', // 3
+    '  it.each([1, 2])(', // 4
+    "    'handles %s',", // 5
+    '    () => {}', // 6
+    '  )', // 7
+    "  test('is also a test', () => {})", // 8
+    "  it('does one thing', () => {})", // 9
+    '  it(`made of ${parts}`, () => {})', // 10
+    '})' // 11
+  ].join('\n')
+  const definitions = testDefinitions('test/01-x.test.ts', tests)
+  const link = (text: string, chapter = 'chapters/01-x/README.md') => parseTestLinks(chapter, text)
+
+  it('testDefinitions finds it, test and it.each names as written, each with the line of its call', () => {
+    expect([...definitions]).toEqual([
+      ['does one thing', [2, 9]],
+      ["can't do another", [3]],
+      ['handles %s', [4]],
+      ['is also a test', [8]]
+    ])
+  })
+
+  it('parseTestLinks finds links to test files anywhere in the repository, with or without a line, outside code blocks', () => {
+    const text = [
+      'See [“does one thing”](../../test/01-x.test.ts) and [“a check”](answers.test.ts#L3),',
+      'and [“one in',
+      'a browser”](../../e2e/app.e2e.test.ts#L12-L14).',
+      '```md',
+      '[“not a link”](../../test/01-x.test.ts)',
+      '```',
+      '[`test/01-x.test.ts`](../../test/01-x.test.ts) is not a named test.'
+    ].join('\n')
+    expect(link(text).map((l) => [l.line, l.name, l.file, l.href, l.anchor])).toEqual([
+      [1, 'does one thing', 'test/01-x.test.ts', '../../test/01-x.test.ts', undefined],
+      [1, 'a check', 'chapters/01-x/answers.test.ts', 'answers.test.ts', '#L3'],
+      [2, 'one in a browser', 'e2e/app.e2e.test.ts', '../../e2e/app.e2e.test.ts', '#L12-L14']
+    ])
+    expect(link('[“a note’s test”](../test/recipes.test.ts)', 'notes/recipes.md')[0].file).toBe('test/recipes.test.ts')
+  })
+
+  it('checkTestLink accepts a link whose anchor is the line of a call that defines the name', () => {
+    const [first, second, each] = link(
+      '[“does one thing”](../../test/01-x.test.ts#L2) [“does one thing”](../../test/01-x.test.ts#L9) [“handles %s”](../../test/01-x.test.ts#L4)'
+    )
+    expect([
+      checkTestLink(first, definitions),
+      checkTestLink(second, definitions),
+      checkTestLink(each, definitions)
+    ]).toEqual([{ anchor: '#L2' }, { anchor: '#L9' }, { anchor: '#L4' }])
+  })
+
+  it('checkTestLink fails a link without an anchor, with a stale one, to a name the file lacks, or to a missing file', () => {
+    const links = link(
+      [
+        '[“does one thing”](../../test/01-x.test.ts)',
+        '[“is also a test”](../../test/01-x.test.ts#L7)',
+        '[“handles 1”](../../test/01-x.test.ts#L4)',
+        '[“does one thing”](../../test/gone.test.ts)'
+      ].join('\n')
+    )
+    expect(links.map((l, i) => checkTestLink(l, i === 3 ? undefined : definitions))).toEqual([
+      {
+        problem:
+          'chapters/01-x/README.md:1: the link to “does one thing” has no line anchor; it is defined at test/01-x.test.ts:2 (run npm run chapters)',
+        anchor: '#L2'
+      },
+      {
+        problem:
+          'chapters/01-x/README.md:2: the link to “is also a test” points to #L7; it is defined at test/01-x.test.ts:8 (run npm run chapters)',
+        anchor: '#L8'
+      },
+      { problem: 'chapters/01-x/README.md:3: links “handles 1”, which test/01-x.test.ts does not define' },
+      { problem: 'chapters/01-x/README.md:4: links ../../test/gone.test.ts, which does not exist' }
+    ])
+  })
+
+  it('rewriteTestLinks adds or corrects each anchor, leaves unknown names alone, and changes nothing a second time', () => {
+    const text =
+      'A [“does one thing”](../../test/01-x.test.ts), B [“is also a test”](../../test/01-x.test.ts#L99), C [“nothing”](../../test/01-x.test.ts).\n'
+    const defs = (file: string) => (file === 'test/01-x.test.ts' ? definitions : undefined)
+    const once = rewriteTestLinks('chapters/01-x/README.md', text, defs)
+    expect(once).toBe(
+      'A [“does one thing”](../../test/01-x.test.ts#L2), B [“is also a test”](../../test/01-x.test.ts#L8), C [“nothing”](../../test/01-x.test.ts).\n'
+    )
+    expect(rewriteTestLinks('chapters/01-x/README.md', once, defs)).toBe(once)
+  })
+})
+
+describe('headings and their anchors', () => {
+  it('githubAnchor keeps the text of inline code and links, drops punctuation and makes spaces hyphens', () => {
+    expect(
+      [
+        'Wrapping `save` and `reload`',
+        'The `res.end` proxy',
+        '1 · `await` the session’s methods',
+        'Is this request secure?',
+        '[`cookieId`](../src/index.ts)',
+        'touch_me'
+      ].map(githubAnchor)
+    ).toEqual([
+      'wrapping-save-and-reload',
+      'the-resend-proxy',
+      '1--await-the-sessions-methods',
+      'is-this-request-secure',
+      'cookieid',
+      'touch_me'
+    ])
+  })
+
+  it('headingsOf skips lines in code blocks and numbers a repeated anchor', () => {
+    const text = '# Title\n\n## Break it\n\n```sh\n# not a heading\n```\n\n### Break it\n## Recap ##\n'
+    expect(headingsOf(text).map((h) => [h.line, h.level, h.text, h.anchor])).toEqual([
+      [1, 1, 'Title', 'title'],
+      [3, 2, 'Break it', 'break-it'],
+      [9, 3, 'Break it', 'break-it-1'],
+      [10, 2, 'Recap', 'recap']
+    ])
+  })
+
+  it('anchorProblems reports a link to a heading that is not there, in the page or in another document', () => {
+    const anchors = new Map([
+      ['notes/glossary.md', new Set(['cookieid'])],
+      ['chapters/01-x/README.md', new Set(['one'])]
+    ])
+    const text =
+      '[a](#one) [b](#two) [c](../../notes/glossary.md#cookieid) [d](../../notes/glossary.md#cookie-id) [e](../../src/index.ts#L3) [f](../../README.md#nowhere)\n'
+    expect(anchorProblems('chapters/01-x/README.md', text, (doc) => anchors.get(doc))).toEqual([
+      'chapters/01-x/README.md:1: links #two, but chapters/01-x/README.md has no such heading',
+      'chapters/01-x/README.md:1: links ../../notes/glossary.md#cookie-id, but notes/glossary.md has no such heading'
+    ])
+  })
+})
+
+describe('the skeleton', () => {
+  const source = [
+    'function outer(a, b = 2) {', // 1
+    '  const x = 1', // 2
+    '  const y = 2', // 3
+    '  let z', // 4
+    '  if (a) {', // 5
+    '    z = 3', // 6
+    '  }', // 7
+    '  b()', // 8
+    '  function helper(c: string) {', // 9
+    '    return c', // 10
+    '  }', // 11
+    '  return function inner(req, ...rest) {', // 12
+    '    type T = string', // 13
+    '    res.end = function end(chunk) {', // 14
+    '      let ret', // 15
+    '      function writetop() {}', // 16
+    '      return ret', // 17
+    '    } as End', // 18
+    "    store.on('a-long-event-name-here-and-more', function onx() {})", // 19
+    '    next()', // 20
+    '  }', // 21
+    '}', // 22
+    'function other() {}' // 23
+  ].join('\n')
+
+  it('outlineOf shows declarations in order and nesting, bodies elided, other statements as …, and opens functions handed out that declare functions', () => {
+    expect(outlineOf('f.ts', source, 'outer')?.map((l) => '  '.repeat(l.depth) + l.text + ' @' + l.line)).toEqual([
+      'function outer(a, b) { @1',
+      '  const x, y; let z @2',
+      '  … @5',
+      '  function helper(c) { … } @9',
+      '  return function inner(req, ...rest) { @12',
+      '    type T = … @13',
+      '    res.end = function end(chunk) { @14',
+      '      let ret @15',
+      '      function writetop() { … } @16',
+      '      … @17',
+      '    } @18',
+      '    store.on(…, function onx() { … }) @19',
+      '    … @20',
+      '  } @21',
+      '} @22'
+    ])
+    expect(outlineOf('f.ts', source, 'missing')).toBeUndefined()
+  })
+
+  it('outlineOf packs declarations only within one group, and only up to the width', () => {
+    const split = outlineOf('f.ts', source, 'outer', (line) => (line === 4 ? 'later' : 'first'))
+    expect(split?.slice(1, 3).map((l) => l.text)).toEqual(['const x, y', 'let z'])
+    const long = `function f() {\n  const ${'a'.repeat(40)} = 1\n  const ${'b'.repeat(40)} = 2\n}\n`
+    expect(outlineOf('f.ts', long, 'f')?.map((l) => l.text)).toEqual([
+      'function f() {',
+      `const ${'a'.repeat(40)}`,
+      `const ${'b'.repeat(40)}`,
+      '}'
+    ])
+  })
+
+  const sections: Record<string, Section> = {
+    setup: { chapter: 'chapters/03-x/README.md', title: '03 · `x()`', heading: 'Reading `x`', anchor: 'reading-x' },
+    flow: { chapter: 'chapters/04-y/README.md', title: '04 · Flow', heading: 'The start', anchor: 'the-start' },
+    end: { chapter: 'chapters/04-y/README.md', title: '04 · Flow', heading: 'The end', anchor: 'the-end' }
+  }
+  const sectionOf = (line: number) => (line < 12 ? sections.setup : line < 20 ? sections.flow : sections.end)
+
+  it('renderSkeleton marks the first line of each part with its section, in one column, and lists the sections as links', () => {
+    const outline = outlineOf('f.ts', source, 'outer') ?? []
+    const text = renderSkeleton('chapters/04-y/README.md', outline, sectionOf)
+    expect(text.split('\n')).toEqual([
+      '```ts',
+      'function outer(a, b) {                   // 03 · Reading x',
+      '  const x, y; let z',
+      '  …',
+      '  function helper(c) { … }',
+      '  return function inner(req, ...rest) {  // 04 · The start',
+      '    type T = …',
+      '    res.end = function end(chunk) {',
+      '      let ret',
+      '      function writetop() { … }',
+      '      …',
+      '    }',
+      '    store.on(…, function onx() { … })',
+      '    …                                    // 04 · The end',
+      '  }',
+      '}',
+      '```',
+      '',
+      'Where each part is walked:',
+      '',
+      '- [03 · `x()`](../03-x/README.md): [Reading `x`](../03-x/README.md#reading-x)',
+      '- 04 · Flow (this chapter): [The start](#the-start) · [The end](#the-end)',
+      '',
+      SKELETON_END
+    ])
+  })
+
+  it('rewriteSkeletons fills a bare marker, replaces a stale skeleton, and changes nothing a second time', () => {
+    const fresh = '```ts\nnew()\n```\n\n' + SKELETON_END
+    const make = (file: string, name: string) => (file === 'src/a.ts' && name === 'f' ? fresh : undefined)
+    const bare = '> intro\n\n<!-- skeleton: src/a.ts#f -->\nProse.\n'
+    const filled = rewriteSkeletons('c.md', bare, make)
+    expect(filled).toBe(`> intro\n\n<!-- skeleton: src/a.ts#f -->\n${fresh}\n\nProse.\n`)
+    expect(rewriteSkeletons('c.md', filled, make)).toBe(filled)
+    const stale = `<!-- skeleton: src/a.ts#f -->\n\`\`\`ts\nold()\n\`\`\`\n\n- [old](#old)\n\n${SKELETON_END}\n\nProse.\n`
+    expect(rewriteSkeletons('c.md', stale, make)).toBe(`<!-- skeleton: src/a.ts#f -->\n${fresh}\n\nProse.\n`)
+    const blockOnly = '<!-- skeleton: src/a.ts#f -->\n```ts\nold()\n```\nProse.\n'
+    expect(rewriteSkeletons('c.md', blockOnly, make)).toBe(`<!-- skeleton: src/a.ts#f -->\n${fresh}\n\nProse.\n`)
+    expect(rewriteSkeletons('c.md', '<!-- skeleton: src/b.ts#g -->\n', make)).toBe('<!-- skeleton: src/b.ts#g -->\n')
+    const [marker] = parseSkeletons('c.md', filled)
+    expect([marker.line, marker.file, marker.name, marker.current]).toEqual([3, 'src/a.ts', 'f', fresh + '\n'])
   })
 })
 
@@ -387,6 +653,113 @@ describe('the sync check, on a small repository', () => {
   })
 })
 
+describe('test links and skeletons in the sync, on a small repository', () => {
+  /** A repository with one library file whose function is walked by two chapters, and one test file. */
+  function fixture(files: Record<string, string>): Layout {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'chapters-links-'))
+    const all: Record<string, string> = {
+      'upstream/package.json': JSON.stringify({ version: '1.19.0' }),
+      'src/lib.ts': lib,
+      'test/01-x.test.ts': "it('works', () => {})\n",
+      ...files
+    }
+    for (const [rel, text] of Object.entries(all)) {
+      fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true })
+      fs.writeFileSync(path.join(root, rel), text)
+    }
+    onTestFinished(() => fs.rmSync(root, { recursive: true, force: true }))
+    return {
+      root,
+      libraryFiles: ['src/lib.ts'],
+      otherSources: [],
+      chapters: ['chapters/01-x/README.md', 'chapters/02-y/README.md'],
+      twins: {},
+      openBodies: { 'src/lib.ts': ['main'] },
+      upstreamDir: path.join(root, 'upstream')
+    }
+  }
+  const lib = [
+    '// #region main-start',
+    'export function main() {',
+    '  const a = 1',
+    '  // #endregion main-start',
+    '',
+    '  // #region main-end',
+    '  function helper() {}',
+    '}',
+    '// #endregion main-end'
+  ].join('\n')
+  const block = (name: string, lines: string, code: string) =>
+    `Source: [src/lib.ts ${lines}](../../src/lib.ts#L${lines.replace(/^lines? /, '').replace('–', '-L')}) · ours only\n<!-- source: src/lib.ts#${name} -->\n\`\`\`ts\n${code}\n\`\`\`\n`
+  const first = (link: string, marker = '') =>
+    `# 01 · First\n\n${marker}## The start\n\nProof: [“works”](../../test/01-x.test.ts${link}).\n\n${block('main-start', 'lines 2–3', 'export function main() {\n  const a = 1')}`
+  const second = `# 02 · Second\n\n## The end\n\n${block('main-end', 'lines 7–8', '  function helper() {}\n}')}`
+
+  it('passes when every test link lands on its line and every skeleton is fresh', () => {
+    const bare = fixture({
+      'chapters/01-x/README.md': first('#L1', '<!-- skeleton: src/lib.ts#main -->\n\n'),
+      'chapters/02-y/README.md': second
+    })
+    const fresh = sync(bare).rewritten.get('chapters/01-x/README.md') as string
+    expect(fresh).toContain(
+      [
+        '<!-- skeleton: src/lib.ts#main -->',
+        '```ts',
+        'function main() {          // 01 · The start',
+        '  const a',
+        '  function helper() { … }  // 02 · The end',
+        '}',
+        '```',
+        '',
+        'Where each part is walked:',
+        '',
+        '- 01 · First (this chapter): [The start](#the-start)',
+        '- [02 · Second](../02-y/README.md): [The end](../02-y/README.md#the-end)',
+        '',
+        '<!-- /skeleton -->',
+        '',
+        '## The start'
+      ].join('\n')
+    )
+    const layout = fixture({ 'chapters/01-x/README.md': fresh, 'chapters/02-y/README.md': second })
+    expect(sync(layout).problems).toEqual([])
+  })
+
+  it('fails on a test link without its line or with a stale one, and npm run chapters gives it the line', () => {
+    for (const stale of ['', '#L9']) {
+      const layout = fixture({ 'chapters/01-x/README.md': first(stale), 'chapters/02-y/README.md': second })
+      const report = sync(layout)
+      expect(report.problems).toEqual([
+        `chapters/01-x/README.md:5: the link to “works” ${stale === '' ? 'has no line anchor' : 'points to #L9'}; it is defined at test/01-x.test.ts:1 (run npm run chapters)`
+      ])
+      expect(report.rewritten.get('chapters/01-x/README.md')).toBe(first('#L1'))
+    }
+  })
+
+  it('fails on a stale skeleton, and on a skeleton of code that no chapter shows', () => {
+    const withMarker = first('#L1', '<!-- skeleton: src/lib.ts#main -->\n```ts\nold\n```\n\n')
+    const stale = sync(fixture({ 'chapters/01-x/README.md': withMarker, 'chapters/02-y/README.md': second }))
+    expect(stale.problems).toEqual([
+      'chapters/01-x/README.md:3: the skeleton of src/lib.ts#main is stale (run npm run chapters)'
+    ])
+    const unshown = sync(
+      fixture({ 'chapters/01-x/README.md': withMarker, 'chapters/02-y/README.md': '# 02 · Second\n' })
+    )
+    expect(unshown.problems).toContain(
+      "chapters/01-x/README.md:3: the skeleton's line for src/lib.ts:7 lies in no region a chapter includes"
+    )
+    const unknown = sync(
+      fixture({
+        'chapters/01-x/README.md': first('#L1', '<!-- skeleton: src/lib.ts#nothing -->\n'),
+        'chapters/02-y/README.md': second
+      })
+    )
+    expect(unknown.problems).toEqual([
+      'chapters/01-x/README.md:3: the skeleton names nothing, which src/lib.ts does not declare at its top level'
+    ])
+  })
+})
+
 describe('the chapters and the source', () => {
   const layout = repositoryLayout(root)
   const report = sync(layout)
@@ -414,6 +787,15 @@ describe('the chapters and the source', () => {
     }
   })
 
+  it('chapter 04 shows the skeleton of session(), screen-sized, with every part walked somewhere', () => {
+    const chapter = 'chapters/04-request-flow/README.md'
+    const [marker] = parseSkeletons(chapter, fs.readFileSync(path.join(root, chapter), 'utf8'))
+    expect([marker?.file, marker?.name]).toEqual(['src/index.ts', 'session'])
+    const block = marker.current.slice(0, marker.current.indexOf('\n```\n') + 4).split('\n')
+    expect(block.length).toBeLessThanOrEqual(45)
+    expect(block.filter((line) => line.includes('// ')).length).toBeGreaterThanOrEqual(10)
+  })
+
   it("within each chapter, the regions of a file appear in the file's order", () => {
     for (const chapter of layout.chapters) {
       const incs = report.inclusions.filter((i) => i.chapter === chapter)
@@ -423,6 +805,29 @@ describe('the chapters and the source', () => {
           .map((i) => report.regions.find((r) => r.file === file && r.name === i.name)?.start ?? 0)
         expect(starts, `${chapter}: ${file}`).toEqual([...starts].sort((a, b) => a - b))
       }
+    }
+  })
+})
+
+describe('the glossary', () => {
+  const text = fs.readFileSync(path.join(root, 'notes', 'glossary.md'), 'utf8')
+  const entries = headingsOf(text).filter((h) => h.level === 2)
+
+  it('lists its entries as headings in alphabetical order', () => {
+    const terms = entries.map((h) => h.text.replace(/`/g, '').toLowerCase())
+    expect(terms.length).toBeGreaterThan(50)
+    expect(terms).toEqual([...terms].sort())
+  })
+
+  it('gives each entry the same anchor on GitHub and on the docs site, and each a link to where it is walked', () => {
+    for (const entry of entries) {
+      expect(siteAnchor(entry.text), entry.text).toBe(entry.anchor)
+      const next = entries.find((h) => h.line > entry.line)?.line ?? Infinity
+      const body = text
+        .split('\n')
+        .slice(entry.line, next - 1)
+        .join('\n')
+      expect(body, entry.text).toMatch(/\]\((?:\.\.\/chapters\/|#|recipes\.md)/)
     }
   })
 })
@@ -444,24 +849,14 @@ describe.each(chapterDirs)('chapter %s', (dir) => {
     expect(readme).toMatch(/\n## Try it yourself\n[\s\S]+$/)
   })
 
-  it('quotes only test names that exist in the test file it links', () => {
-    const links = [...readme.matchAll(/\[“([^”]+)”\]\(\.\.\/\.\.\/(test|integration|e2e)\/([\w.-]+\.test\.ts)\)/g)]
-    for (const [, name, folder, file] of links) {
-      const names = testNames(path.join(root, folder, file))
-      expect(names, `${dir} quotes “${name}” from ${file}`).toContain(name)
+  it('quotes only test names that exist in the test file it links, each link landing on its test’s line', () => {
+    for (const link of parseTestLinks(`chapters/${dir}/README.md`, readme)) {
+      const full = path.join(root, link.file)
+      const definitions = fs.existsSync(full) ? testDefinitions(link.file, fs.readFileSync(full, 'utf8')) : undefined
+      expect(checkTestLink(link, definitions).problem, `${dir} quotes “${link.name}” from ${link.file}`).toBeUndefined()
     }
   })
 })
-
-/** The names given to it(…) and it.each(…)(…) in a test file. */
-function testNames(file: string): string[] {
-  const source = fs.readFileSync(file, 'utf8')
-  // the formatter writes a name in double quotes when it holds an apostrophe
-  const quoted = `(['"])((?:(?!\\1)[^\\\\]|\\\\.)*)\\1`
-  const plain = [...source.matchAll(new RegExp(`\\bit\\(\\s*${quoted}`, 'g'))]
-  const each = [...source.matchAll(new RegExp(`\\bit\\.each\\b[\\s\\S]*?\\)\\(\\s*${quoted}`, 'g'))]
-  return [...plain, ...each].map((m) => m[2].replace(/\\(.)/g, '$1'))
-}
 
 /** What each chapter's try.ts must print (patterns, in order). */
 const expectedOutput: Record<string, RegExp[]> = {

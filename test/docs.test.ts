@@ -4,7 +4,15 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { CommentDisplayPart, Reflection } from 'typedoc'
-import { dropLineAnchors, headingOf, linkSymbols } from '../scripts/typedoc/plugin.js'
+import {
+  codeInHeadingAnchors,
+  dropLineAnchors,
+  headingOf,
+  linkSymbols,
+  siteAnchor,
+  siteAnchors,
+  siteHeadingLinks
+} from '../scripts/typedoc/plugin.js'
 
 const store = { name: 'Store' } as Reflection
 
@@ -66,6 +74,67 @@ describe('the docs plugin', () => {
       link(undefined),
       link('classes'),
       link(undefined)
+    ])
+  })
+
+  it('makes a heading’s anchor on the site from all its text, inline code included, as GitHub does', () => {
+    const inline = {
+      type: 'inline',
+      content: '`res.end` proxy',
+      children: [
+        { type: 'code_inline', content: 'res.end', children: null },
+        { type: 'text', content: ' proxy', children: null }
+      ]
+    }
+    const state = {
+      tokens: [
+        { type: 'heading_open', content: '', children: null },
+        inline,
+        { type: 'paragraph_open', content: '', children: null }
+      ]
+    }
+    codeInHeadingAnchors(state)
+    expect(inline.children[0].children).toEqual([{ type: 'text', content: 'res.end', children: null }])
+    const paragraph = {
+      type: 'inline',
+      content: '`x`',
+      children: [{ type: 'code_inline', content: 'x', children: null }]
+    }
+    codeInHeadingAnchors({ tokens: [{ type: 'paragraph_open', content: '', children: null }, paragraph] })
+    expect(paragraph.children[0].children).toBeNull()
+  })
+
+  it('gives a heading the anchor the site gives it, which differs from GitHub’s only in TypeDoc’s punctuation', () => {
+    expect(siteAnchor('Wrapping `save` and `reload`')).toBe('wrapping-save-and-reload')
+    expect(siteAnchor('The `res.end` proxy')).toBe('the-resend-proxy')
+    expect(siteAnchor('1 · `await` the session’s methods')).toBe('1-·-await-the-sessions-methods')
+    expect([...siteAnchors('# T\n## `a` b\n## `a` b\n## x -- y\n```sh\n# no\n```\n')]).toEqual([
+      ['t', 't'],
+      ['a-b', 'a-b'],
+      ['a-b-1', 'a-b-1'],
+      ['x----y', 'x-y']
+    ])
+  })
+
+  it('turns GitHub anchors of headings into the site’s, in links to other documents and within the page', () => {
+    const link: CommentDisplayPart = {
+      kind: 'relative-link',
+      text: '../05-response-end/README.md',
+      target: undefined,
+      targetAnchor: 'the-resend-proxy'
+    }
+    const line: CommentDisplayPart = { ...link, text: '../../test/05-response-end.test.ts', targetAnchor: 'L12' }
+    const text: CommentDisplayPart = {
+      kind: 'text',
+      text: 'see [the start](#wrapping-save-and-reload) and [x](#other)'
+    }
+    const out = siteHeadingLinks([link, line, text], new Map([['wrapping-save-and-reload', 'wrapping-and']]), (part) =>
+      part.text.endsWith('.md') ? new Map([['the-resend-proxy', 'the-proxy']]) : undefined
+    )
+    expect(out).toEqual([
+      { ...link, targetAnchor: 'the-proxy' },
+      line,
+      { kind: 'text', text: 'see [the start](#wrapping-and) and [x](#other)' }
     ])
   })
 })

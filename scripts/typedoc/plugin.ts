@@ -6,8 +6,13 @@
  * - a link written as [`Store`](../../src/session/store.ts) goes to the
  *   source file on GitHub and to the API page of `Store` on the site;
  * - a caption's link to source lines (`../../src/index.ts#L12-L30`, GitHub's
- *   line anchors) opens the file's page without the anchor, which the site's
- *   pages do not have;
+ *   line anchors) and a link to a test's line (`../../test/07-cookie.test.ts#L25`)
+ *   open the file without the anchor, which the site's copies do not have;
+ * - a heading's anchor on the site is made from all its text, inline code
+ *   included, as GitHub's is (TypeDoc alone would leave the code out, so that
+ *   `## \`createSession\`` became `#_`); where the two still differ (TypeDoc
+ *   keeps `·`, and joins a run of hyphens), a link written with GitHub's anchor
+ *   gets the site's;
  * - `session`, exported both as default and as `'module.exports'` (for
  *   CommonJS), is documented once, under its own name;
  * - ```mermaid blocks are drawn in the browser by a copy of Mermaid shipped
@@ -16,6 +21,7 @@
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
+import { headingsOf } from '../chapters.js'
 import {
   Converter,
   DocumentReflection,
@@ -25,6 +31,7 @@ import {
   type Application,
   type CommentDisplayPart,
   type ProjectReflection,
+  type RelativeLinkDisplayPart,
   type Reflection
 } from 'typedoc'
 
@@ -85,6 +92,97 @@ export function dropLineAnchors(content: CommentDisplayPart[]): CommentDisplayPa
   )
 }
 
+/**
+ * The anchor the site gives a heading, as TypeDoc 0.28 makes it from the
+ * heading's text (with {@link codeInHeadingAnchors}, inline code included):
+ * a link's text kept, trimmed, TypeDoc's punctuation dropped, each white
+ * space made a hyphen, the first run of hyphens made one, lower-cased.
+ */
+export function siteAnchor(markdown: string): string {
+  const text = markdown
+    .replace(/`/g, '')
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/<[^>]+>/g, '')
+  const slug = text
+    .trim()
+    .replace(/[\u2000-\u206F\u2E00-\u2E7F\\'!"#$%&()*+,./:;<=>?@[\]^`{|}~]/g, '')
+    .replace(/\s/g, '-')
+    .replace(/--+/, '-')
+  return (slug || '_').toLowerCase()
+}
+
+/** The part of a markdown-it token this plugin reads and writes. */
+interface MarkdownToken {
+  type: string
+  content: string
+  children: MarkdownToken[] | null
+}
+
+/** The part of a markdown-it parser this plugin uses. */
+interface MarkdownParser {
+  core: { ruler: { push(name: string, rule: (state: { tokens: MarkdownToken[] }) => void): void } }
+}
+
+/**
+ * A markdown-it rule: give each inline code span of a heading a text child
+ * holding its code. TypeDoc makes a heading's anchor from the text children
+ * of its tokens, so the code then counts, as on GitHub; the code span is
+ * still drawn from its own content.
+ */
+export function codeInHeadingAnchors(state: { tokens: MarkdownToken[] }): void {
+  state.tokens.forEach((token, i) => {
+    if (token.type !== 'heading_open') return
+    for (const child of state.tokens[i + 1]?.children ?? [])
+      if (child.type === 'code_inline') child.children = [{ type: 'text', content: child.content, children: null }]
+  })
+}
+
+/** For each heading of a document, GitHub's anchor → the site's (repeats numbered as each numbers them). */
+export function siteAnchors(markdown: string): Map<string, string> {
+  const seen = new Map<string, number>()
+  const anchors = new Map<string, string>()
+  for (const heading of headingsOf(markdown)) {
+    const base = siteAnchor(heading.text)
+    let count = seen.get(base)
+    let slug = base
+    if (count !== undefined) {
+      do {
+        count++
+        slug = `${base}-${count}`
+      } while (seen.has(slug))
+    }
+    seen.set(base, count ?? 0)
+    anchors.set(heading.anchor, slug)
+  }
+  return anchors
+}
+
+/**
+ * Give links to headings the site's anchors: a relative link to another
+ * document through `anchorsOf` its target, and a link within the page
+ * (`](#anchor)`, left in the text by TypeDoc) through `own`.
+ */
+export function siteHeadingLinks(
+  content: CommentDisplayPart[],
+  own: Map<string, string>,
+  anchorsOf: (part: RelativeLinkDisplayPart) => Map<string, string> | undefined
+): CommentDisplayPart[] {
+  return content.map((part) => {
+    if (part.kind === 'relative-link' && part.targetAnchor !== undefined) {
+      const anchor = anchorsOf(part)?.get(part.targetAnchor)
+      return anchor === undefined ? part : { ...part, targetAnchor: anchor }
+    }
+    if (part.kind === 'text')
+      return { ...part, text: part.text.replace(/\]\(#([^()\s]+)\)/g, (_all, a: string) => `](#${own.get(a) ?? a})`) }
+    return part
+  })
+}
+
+/** A document's Markdown, put back together from its parts. */
+function markdownOf(content: CommentDisplayPart[]): string {
+  return content.map((part) => part.text).join('')
+}
+
 /** The containers of the exports: each entry point's module, or the project itself. */
 function exportContainers(project: ProjectReflection): ContainerReflection[] {
   const modules = (project.children ?? []).filter((child) => child.kindOf(ReflectionKind.Module))
@@ -106,6 +204,15 @@ function allDocuments(project: ProjectReflection): DocumentReflection[] {
 
 /** The plugin's entry point, called by TypeDoc. */
 export function load(app: Application): void {
+  // TypeDoc reads its options again after loading plugins: add the rule once they are final
+  app.converter.on(Converter.EVENT_BEGIN, () => {
+    const loadMarkdownIt = app.options.getValue('markdownItLoader') as (parser: MarkdownParser) => void
+    app.options.setValue('markdownItLoader', (parser: MarkdownParser) => {
+      loadMarkdownIt(parser)
+      parser.core.ruler.push('code-in-heading-anchors', codeInHeadingAnchors)
+    })
+  })
+
   app.converter.on(Converter.EVENT_CREATE_DOCUMENT, (_context, doc: DocumentReflection) => {
     doc.name = headingOf(doc.content) ?? doc.name
   })
@@ -129,8 +236,18 @@ export function load(app: Application): void {
     const project = context.project
     const roots = exportContainers(project)
     const find = (name: string) => roots.map((root) => root.getChildByName([name])).find((found) => found !== undefined)
-    for (const doc of allDocuments(project)) doc.content = dropLineAnchors(linkSymbols(doc.content, find))
-    if (project.readme) project.readme = dropLineAnchors(linkSymbols(project.readme, find))
+    const documents = allDocuments(project)
+    const anchors = new Map<Reflection, Map<string, string>>(
+      documents.map((doc) => [doc, siteAnchors(markdownOf(doc.content))])
+    )
+    const anchorsOf = (part: RelativeLinkDisplayPart) => {
+      const target = part.target === undefined ? undefined : project.files.resolve(part.target, project)
+      return typeof target === 'object' ? anchors.get(target) : undefined
+    }
+    const fix = (content: CommentDisplayPart[]) =>
+      siteHeadingLinks(dropLineAnchors(linkSymbols(content, find)), siteAnchors(markdownOf(content)), anchorsOf)
+    for (const doc of documents) doc.content = fix(doc.content)
+    if (project.readme) project.readme = fix(project.readme)
   })
 
   app.renderer.on(RendererEvent.END, (event: RendererEvent) => {
