@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import http from 'node:http'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import cookie from 'cookie'
 import signature from 'cookie-signature'
@@ -198,5 +199,25 @@ describe.each(implementations)('debug, as each implementation uses it ($name)', 
   it('decides when it loads: DEBUG set before shows the decisions, debug.enable() called after shows nothing', () => {
     expect(debugOutput({ DEBUG: 'express-session' }, false)).toMatch(/express-session no SID sent, generating session/)
     expect(debugOutput({ DEBUG: undefined }, true)).not.toMatch(/express-session/)
+  })
+})
+
+describe('the two dependencies upstream has and we dropped', () => {
+  const require = createRequire(import.meta.url)
+
+  it('uid-safe 2.1.5, handed the same 24 bytes by crypto.randomBytes, writes the id toString("base64url") writes', () => {
+    const uid = require('uid-safe') as { sync(length: number): string }
+    const bytes = crypto.randomBytes(24)
+    const spy = vi.spyOn(crypto, 'randomBytes').mockImplementation(() => bytes)
+    try {
+      expect(uid.sync(24)).toBe(bytes.toString('base64url'))
+      expect(spy).toHaveBeenCalledWith(24)
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
+  it('safe-buffer 5.2.1 hands back the platform’s own Buffer on this Node.js', () => {
+    expect((require('safe-buffer') as { Buffer: unknown }).Buffer).toBe(Buffer)
   })
 })
