@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import http from 'node:http'
 import { fileURLToPath } from 'node:url'
-import type { Request, Response } from 'express'
+import express from 'express'
+import type { NextFunction, Request, Response } from 'express'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { sessionApp } from './support/apps.js'
 import { cookieHeader, sessionCookie, sessionId, setCookies } from './support/cookies.js'
@@ -367,6 +368,51 @@ describe.each(implementations)('options as the chapter describes them ($name)', 
     const first = await client.get('/')
     await client.get('/').set('Cookie', cookieHeader(first)).expect(200)
     expect(touched).toBe(0)
+  })
+
+  it('unset: "" keeps the session in the store when the route removes it', async () => {
+    const store = new session.MemoryStore()
+    const { client } = await sessionApp(
+      session,
+      { store, unset: '' as never },
+      {
+        respond: (req, res) => {
+          if (req.url === '/drop') (req as unknown as { session: null }).session = null
+          res.end()
+        }
+      }
+    )
+    const res = await client.get('/')
+    await client.get('/drop').set('Cookie', cookieHeader(res)).expect(200)
+    expect(Object.keys(store.sessions)).toEqual([sessionId(res)])
+  })
+
+  it('a maxAge that is not a number passes session(); the first new session fails, and the error page cannot be sent', async () => {
+    const options = { secret: 's', resave: false, saveUninitialized: false, cookie: { maxAge: 'x' as never } }
+    expect(typeof session(options)).toBe('function')
+    const seen: string[] = []
+    const app = express()
+    app.use(session(options))
+    // Express knows an error handler by its four parameters, so the unused fourth stays
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
+      seen.push(err.message)
+      try {
+        res.status(500).send(err.message)
+      } catch (thrown) {
+        // the half-made session (its cookie never set) cannot be touched at the end of the response
+        seen.push((thrown as Error).message)
+      }
+      seen.push(`response ended: ${res.writableEnded}`)
+      res.socket?.destroy()
+    })
+    const { client } = await serve(app)
+    await expect(client.get('/')).rejects.toThrow(/socket hang up/)
+    expect(seen).toEqual([
+      'maxAge must be a number or Date',
+      expect.stringMatching(/reading 'originalMaxAge'/),
+      'response ended: false'
+    ])
   })
 
   it('session() calls store.on: a store without it throws a TypeError, any object with it is taken', () => {
