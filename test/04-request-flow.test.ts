@@ -9,11 +9,11 @@ import cookieParser from 'cookie-parser'
 import express from 'express'
 import type { Request, Response } from 'express'
 import signature from 'cookie-signature'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { countVisits, plainApp, sessionApp } from './support/apps.js'
 import { cookieHeader, sessionCookie, sessionId, setCookies } from './support/cookies.js'
 import { serve } from './support/http.js'
-import { implementations } from './support/implementations.js'
+import { implementations, type SessionModule } from './support/implementations.js'
 import { countCalls, holdSets, storedSession, storeSet, syncStore } from './support/stores.js'
 import type { SessionData, SessionOptions, Store } from '../src/index.js'
 
@@ -721,5 +721,50 @@ describe.each(implementations)('the chapter’s finer points ($name)', ({ sessio
       })
     ).toThrow('thrown by the route')
     expect(given).toEqual([undefined])
+  })
+})
+
+describe.each(implementations)('the cookie-parser fallbacks warn ($name)', ({ name }) => {
+  /** The implementation loaded afresh: depd warns once per place in the code, and earlier tests used these places. */
+  async function fresh(): Promise<SessionModule> {
+    if (name === 'ours') {
+      vi.resetModules()
+      return (await import('../src/index.js')).default
+    }
+    delete require.cache[require.resolve('express-session')]
+    return require('express-session') as SessionModule
+  }
+
+  it('an id found in req.signedCookies or req.cookies, not in the header, warns "cookie should be available in req.headers.cookie"', async () => {
+    const session = await fresh()
+    const warnings: string[] = []
+    const listener = (err: Error) => warnings.push(err.message)
+    process.on('deprecation', listener)
+    try {
+      for (const secret of ['keyboard cat', undefined]) {
+        // with a secret, cookie-parser unsigns into req.signedCookies; without, it leaves the value in req.cookies
+        const { client } = await sessionApp(
+          session,
+          {},
+          {
+            setup: (req, res, next) => {
+              cookieParser(secret)(req, res, () => {
+                delete req.headers.cookie
+                next()
+              })
+            },
+            respond: countVisits
+          }
+        )
+        const first = await client.get('/').expect(200, '1')
+        await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
+      }
+    } finally {
+      process.off('deprecation', listener)
+    }
+    expect(warnings).toEqual([
+      'cookie should be available in req.headers.cookie',
+      'cookie should be available in req.headers.cookie'
+    ])
   })
 })
