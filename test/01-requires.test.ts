@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import http from 'node:http'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import cookie from 'cookie'
 import signature from 'cookie-signature'
@@ -13,6 +14,7 @@ import onHeaders from 'on-headers'
 import parseUrl from 'parseurl'
 import { describe, expect, it, vi } from 'vitest'
 import { serve } from './support/http.js'
+import { implementations } from './support/implementations.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
@@ -148,5 +150,74 @@ describe('debug', () => {
       timeout: 20_000
     })
     expect(result.stderr).toMatch(/express-session no SID sent, generating session/)
+  })
+})
+
+describe('what the chapter says of the platform and of parseurl', () => {
+  it("crypto.hash('sha1', …) gives the digest createHash('sha1') gives, which is what upstream computes", () => {
+    const text = JSON.stringify({ views: 1, name: 'Zoë' })
+    expect(crypto.hash('sha1', text, 'hex')).toBe(crypto.createHash('sha1').update(text, 'utf8').digest('hex'))
+  })
+
+  it('original() keeps .. and most of the path’s encoding as sent, where new URL() rewrites them', () => {
+    const pathOf = (url: string) => [
+      parseUrl.original({ url } as http.IncomingMessage)?.pathname,
+      new URL(url, 'http://x').pathname
+    ]
+    expect(pathOf('/a/../b%2Fc')).toEqual(['/a/../b%2Fc', '/b%2Fc'])
+    expect(pathOf('/ä b')).toEqual(['/ä%20b', '/%C3%A4%20b'])
+  })
+})
+
+describe.each(implementations)('debug, as each implementation uses it ($name)', ({ name }) => {
+  /** Load the implementation in a fresh process, optionally enable its debug namespace afterwards, serve one request; stderr. */
+  function debugOutput(env: Record<string, string | undefined>, enableAfterLoad: boolean): string {
+    const entry = name === 'ours' ? './src/index.ts' : 'express-session'
+    const script = `
+      const http = require('node:http')
+      const path = require('node:path')
+      const session = require(${JSON.stringify(entry)})
+      // the copy of debug the implementation itself loads: ours 4.4.3, upstream's own 2.6.9
+      const debug = require(require.resolve('debug', { paths: [path.dirname(require.resolve(${JSON.stringify(entry)}))] }))
+      if (${enableAfterLoad}) debug.enable('express-session')
+      const mw = session({ secret: 's', resave: false, saveUninitialized: false })
+      const server = http.createServer((req, res) => mw(req, res, () => res.end())).listen(0, '127.0.0.1', async () => {
+        await fetch('http://127.0.0.1:' + server.address().port + '/')
+        server.close()
+      })`
+    // only ours, written in TypeScript, needs tsx
+    const loader = name === 'ours' ? ['--import', 'tsx'] : []
+    const result = spawnSync(process.execPath, [...loader, '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, DEBUG_COLORS: 'no', ...env },
+      timeout: 20_000
+    })
+    return result.stderr
+  }
+
+  it('decides when it loads: DEBUG set before shows the decisions, debug.enable() called after shows nothing', () => {
+    expect(debugOutput({ DEBUG: 'express-session' }, false)).toMatch(/express-session no SID sent, generating session/)
+    expect(debugOutput({ DEBUG: undefined }, true)).not.toMatch(/express-session/)
+  })
+})
+
+describe('the two dependencies upstream has and we dropped', () => {
+  const require = createRequire(import.meta.url)
+
+  it('uid-safe 2.1.5, handed the same 24 bytes by crypto.randomBytes, writes the id toString("base64url") writes', () => {
+    const uid = require('uid-safe') as { sync(length: number): string }
+    const bytes = crypto.randomBytes(24)
+    const spy = vi.spyOn(crypto, 'randomBytes').mockImplementation(() => bytes)
+    try {
+      expect(uid.sync(24)).toBe(bytes.toString('base64url'))
+      expect(spy).toHaveBeenCalledWith(24)
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
+  it('safe-buffer 5.2.1 hands back the platform’s own Buffer on this Node.js', () => {
+    expect((require('safe-buffer') as { Buffer: unknown }).Buffer).toBe(Buffer)
   })
 })

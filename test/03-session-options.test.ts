@@ -7,12 +7,13 @@ import { spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import http from 'node:http'
 import { fileURLToPath } from 'node:url'
-import type { Request, Response } from 'express'
+import express from 'express'
+import type { NextFunction, Request, Response } from 'express'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { sessionApp } from './support/apps.js'
-import { cookieHeader, sessionCookie, sessionId } from './support/cookies.js'
+import { cookieHeader, sessionCookie, sessionId, setCookies } from './support/cookies.js'
 import { implementations } from './support/implementations.js'
-import { countCalls } from './support/stores.js'
+import { countCalls, syncStore } from './support/stores.js'
 import { serve } from './support/http.js'
 import type { SessionRequest, Store } from '../src/index.js'
 
@@ -324,5 +325,111 @@ describe('ours, loaded afresh with NODE_ENV=production', () => {
     expect(warn.mock.calls.map((call) => String(call[0]).split('\n')[0])).toEqual([
       'Warning: connect.session() MemoryStore is not'
     ])
+  })
+})
+
+describe.each(implementations)('options as the chapter describes them ($name)', ({ session }) => {
+  it('a falsy name or cookie option falls back to the default: connect.sid, Path=/ and HttpOnly', async () => {
+    const { client } = await sessionApp(session, { name: '', cookie: null as never })
+    const cookie = sessionCookie(await client.get('/').expect(200))
+    expect([cookie?.name, cookie?.attributes]).toEqual(['connect.sid', { path: '/', httponly: true }])
+  })
+
+  it('any truthy rolling turns it on', async () => {
+    const { client } = await sessionApp(session, { rolling: 1 as never }, { respond: readOnly })
+    const first = await client.get('/')
+    expect(sessionCookie(await client.get('/').set('Cookie', cookieHeader(first)))?.name).toBe('connect.sid')
+  })
+
+  it('one store shared by two session() middlewares makes the first one’s new sessions with the second one’s genid and cookie', async () => {
+    const store = new session.MemoryStore()
+    const { client } = await sessionApp(session, { store, genid: () => 'first-' + crypto.randomUUID() })
+    session({
+      store,
+      secret: 'keyboard cat',
+      resave: false,
+      saveUninitialized: true,
+      genid: () => 'second-' + crypto.randomUUID(),
+      cookie: { domain: 'example.org' }
+    })
+    const res = await client.get('/').expect(200)
+    expect(sessionId(res)).toMatch(/^second-/)
+    expect(sessionCookie(res)?.attributes.domain).toBe('example.org')
+  })
+
+  it('a touch method added to the store after session() was called is never used', async () => {
+    const store = syncStore(session.Store)
+    const { client } = await sessionApp(session, { store, resave: false }, { respond: readOnly })
+    let touched = 0
+    ;(store as { touch?: Store['touch'] }).touch = (_sid, _sess, cb) => {
+      touched++
+      cb?.()
+    }
+    const first = await client.get('/')
+    await client.get('/').set('Cookie', cookieHeader(first)).expect(200)
+    expect(touched).toBe(0)
+  })
+
+  it('unset: "" keeps the session in the store when the route removes it', async () => {
+    const store = new session.MemoryStore()
+    const { client } = await sessionApp(
+      session,
+      { store, unset: '' as never },
+      {
+        respond: (req, res) => {
+          if (req.url === '/drop') (req as unknown as { session: null }).session = null
+          res.end()
+        }
+      }
+    )
+    const res = await client.get('/')
+    await client.get('/drop').set('Cookie', cookieHeader(res)).expect(200)
+    expect(Object.keys(store.sessions)).toEqual([sessionId(res)])
+  })
+
+  it('a maxAge that is not a number passes session(); the first new session fails, and the error page cannot be sent', async () => {
+    const options = { secret: 's', resave: false, saveUninitialized: false, cookie: { maxAge: 'x' as never } }
+    expect(typeof session(options)).toBe('function')
+    const seen: string[] = []
+    const app = express()
+    app.use(session(options))
+    // Express knows an error handler by its four parameters, so the unused fourth stays
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
+      seen.push(err.message)
+      try {
+        res.status(500).send(err.message)
+      } catch (thrown) {
+        // the half-made session (its cookie never set) cannot be touched at the end of the response
+        seen.push((thrown as Error).message)
+      }
+      seen.push(`response ended: ${res.writableEnded}`)
+      res.socket?.destroy()
+    })
+    const { client } = await serve(app)
+    await expect(client.get('/')).rejects.toThrow(/socket hang up/)
+    expect(seen).toEqual([
+      'maxAge must be a number or Date',
+      expect.stringMatching(/reading 'originalMaxAge'/),
+      'response ended: false'
+    ])
+  })
+
+  it('session() calls store.on: a store without it throws a TypeError, any object with it is taken', () => {
+    const noOn = { get() {}, set() {}, destroy() {} } as unknown as Store
+    expect(() => session({ store: noOn, secret: 's', resave: false, saveUninitialized: false })).toThrow(
+      /store\.on is not a function/
+    )
+    const withOn = { get() {}, set() {}, destroy() {}, on() {} } as unknown as Store
+    expect(() => session({ store: withOn, secret: 's', resave: false, saveUninitialized: false })).not.toThrow()
+  })
+
+  it('secure: "auto" returned by a cookie function is not resolved: no cookie over plain HTTP and no error, a Secure cookie over HTTPS', async () => {
+    const { client, lateErrors } = await sessionApp(session, { proxy: true, cookie: () => ({ secure: 'auto' }) })
+    const overHttp = await client.get('/').expect(200)
+    expect(setCookies(overHttp)).toEqual([])
+    const overHttps = await client.get('/').set('X-Forwarded-Proto', 'https').expect(200)
+    expect(sessionCookie(overHttps)?.attributes.secure).toBe(true)
+    expect(lateErrors).toEqual([])
   })
 })

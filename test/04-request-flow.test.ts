@@ -3,18 +3,19 @@
  * calls next(). Each test runs against our implementation and against
  * express-session 1.19.0.
  */
+import http from 'node:http'
 import { createRequire } from 'node:module'
 import cookieParser from 'cookie-parser'
 import express from 'express'
 import type { Request, Response } from 'express'
 import signature from 'cookie-signature'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { countVisits, plainApp, sessionApp } from './support/apps.js'
 import { cookieHeader, sessionCookie, sessionId, setCookies } from './support/cookies.js'
 import { serve } from './support/http.js'
-import { implementations } from './support/implementations.js'
-import { storeSet } from './support/stores.js'
-import type { SessionData } from '../src/index.js'
+import { implementations, type SessionModule } from './support/implementations.js'
+import { countCalls, holdSets, storedSession, storeSet, syncStore } from './support/stores.js'
+import type { SessionData, SessionOptions, Store } from '../src/index.js'
 
 const require = createRequire(import.meta.url)
 
@@ -451,5 +452,319 @@ describe('under Express 4', () => {
       const res = await client.get('/whoami').expect(200, 'undefined')
       expect(setCookies(res)).toEqual([])
     })
+  })
+})
+
+describe.each(implementations)('one request, start to end ($name)', ({ session }) => {
+  const body = 'hello, world'
+
+  /**
+   * An app that writes down, in order, what the store is asked and answers, when the route runs,
+   * when the session cookie is added to the headers, and what reaches the response's own
+   * write and end (wrapped before the session middleware, so these are what its proxy calls).
+   */
+  async function traced(store: Store, respond: (req: Request, res: Response) => void, options: SessionOptions = {}) {
+    const events: string[] = []
+    const bytes = (chunk: unknown) => (chunk == null ? 0 : Buffer.byteLength(chunk as string | Buffer))
+    const methods = store as unknown as Record<string, ((...args: unknown[]) => void) | undefined>
+    for (const method of ['get', 'set', 'touch', 'destroy']) {
+      const original = methods[method]?.bind(store)
+      if (!original) continue
+      methods[method] = (...args: unknown[]) => {
+        events.push(method === 'get' ? 'store.get' : `store.${method} started`)
+        const cb = args.pop() as (...results: unknown[]) => void
+        original(...args, (...results: unknown[]) => {
+          if (method !== 'get') events.push('store answered')
+          cb(...results)
+        })
+      }
+    }
+    const app = await sessionApp(
+      session,
+      { store, resave: false, ...options },
+      {
+        setup: (_req, res, next) => {
+          const write = res.write.bind(res) as (...args: unknown[]) => boolean
+          const end = res.end.bind(res) as (...args: unknown[]) => Response
+          const setHeader = res.setHeader.bind(res)
+          res.write = ((chunk: unknown, ...rest: unknown[]) => {
+            events.push(`write ${bytes(chunk)} bytes`)
+            return write(chunk, ...rest)
+          }) as Response['write']
+          res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+            events.push(chunk == null ? 'end' : `end with ${bytes(chunk)} bytes`)
+            return end(chunk, ...rest)
+          }) as Response['end']
+          res.setHeader = (name: string, value: number | string | readonly string[]) => {
+            if (name.toLowerCase() === 'set-cookie') events.push('Set-Cookie added')
+            return setHeader(name, value)
+          }
+          next()
+        },
+        respond: (req, res) => {
+          events.push('route')
+          respond(req, res)
+        }
+      }
+    )
+    return { ...app, events }
+  }
+
+  /** The route of a first visit: put something in the session and answer `body`. */
+  function change(req: Request, res: Response) {
+    ;(req.session as unknown as { views?: number }).views = ((req.session as { views?: number }).views ?? 0) + 1
+    res.send(body)
+  }
+
+  it('a changed session, in order: store.get, the route, store.set started, Set-Cookie added, all but the last byte written, the store answers, the last byte ends the response', async () => {
+    const { client, events } = await traced(new session.MemoryStore(), change)
+    const first = await client.get('/').expect(200, body)
+    events.length = 0
+    await client.get('/').set('Cookie', cookieHeader(first)).expect(200, body)
+    expect(events).toEqual([
+      'store.get',
+      'route',
+      'store.set started',
+      'Set-Cookie added',
+      `write ${body.length - 1} bytes`,
+      'store answered',
+      'end with 1 bytes'
+    ])
+  })
+
+  it('a new session is generated without asking the store; the rest runs as for a changed one', async () => {
+    const { client, events } = await traced(new session.MemoryStore(), change)
+    await client.get('/').expect(200, body)
+    expect(events).toEqual([
+      'route',
+      'store.set started',
+      'Set-Cookie added',
+      `write ${body.length - 1} bytes`,
+      'store answered',
+      'end with 1 bytes'
+    ])
+  })
+
+  it('an unchanged session with resave: false is touched, and gets no Set-Cookie', async () => {
+    const { client, events } = await traced(new session.MemoryStore(), (req, res) =>
+      req.url === '/' ? change(req, res) : res.send(body)
+    )
+    const first = await client.get('/').expect(200, body)
+    events.length = 0
+    await client.get('/read').set('Cookie', cookieHeader(first)).expect(200, body)
+    expect(events).toEqual([
+      'store.get',
+      'route',
+      'store.touch started',
+      `write ${body.length - 1} bytes`,
+      'store answered',
+      'end with 1 bytes'
+    ])
+  })
+
+  it('without a Content-Length the whole body is written at once, and only the end waits for the store', async () => {
+    const { client, events } = await traced(new session.MemoryStore(), (req, res) => {
+      ;(req.session as unknown as { views: number }).views = 1
+      res.end(body)
+    })
+    await client.get('/').expect(200, body)
+    expect(events.slice(-4)).toEqual(['Set-Cookie added', `write ${body.length} bytes`, 'store answered', 'end'])
+  })
+
+  it('with no body, nothing reaches the socket until the store answers, the headers included', async () => {
+    const store = new session.MemoryStore()
+    const hold = holdSets(store)
+    const seen: Array<{ headersSent: boolean; bytesSent: number; pending: number }> = []
+    const { client } = await sessionApp(
+      session,
+      { store, resave: false },
+      {
+        respond: (req, res) => {
+          ;(req.session as unknown as { views: number }).views = 1
+          const before = res.socket?.bytesWritten ?? -1
+          res.end()
+          // the headers are fixed (headersSent says so), yet not one byte has left
+          seen.push({
+            headersSent: res.headersSent,
+            bytesSent: (res.socket?.bytesWritten ?? -1) - before,
+            pending: hold.pending()
+          })
+          hold.release()
+        }
+      }
+    )
+    const res = await client.get('/').expect(200, '')
+    expect(seen).toEqual([{ headersSent: true, bytesSent: 0, pending: 1 }])
+    expect(sessionCookie(res)?.name).toBe('connect.sid')
+  })
+
+  it('a store that answers at once ends the response before any split: the route’s body goes to end whole', async () => {
+    const { client, events } = await traced(syncStore(session.Store), change)
+    await client.get('/').expect(200, body)
+    // the headers are fixed inside that end, so the session cookie is added during it
+    expect(events).toEqual([
+      'route',
+      'store.set started',
+      'store answered',
+      `end with ${body.length} bytes`,
+      'Set-Cookie added'
+    ])
+  })
+})
+
+describe.each(implementations)('the chapter’s finer points ($name)', ({ session }) => {
+  it('stored data with a key the session already has (id, a method’s name, toString) makes an unchanged read write it back, even with resave: false', async () => {
+    for (const key of ['id', 'save', 'toString']) {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(
+        session,
+        { store, resave: false },
+        {
+          respond: (req, res) => {
+            if (req.url === '/') (req.session as unknown as { views: number }).views = 1
+            res.end(String((req.session as unknown as Record<string, unknown>)[key] === 'stored'))
+          }
+        }
+      )
+      const first = await client.get('/')
+      const id = sessionId(first)
+      store.sessions[id] = store.sessions[id].replace(/}$/, `,${JSON.stringify(key)}:"stored"}`)
+      const calls = countCalls(store, 'set', 'touch')
+      // the stored key never reaches req.session as data…
+      await client.get('/read').set('Cookie', cookieHeader(first)).expect(200, 'false')
+      // …so the session no longer hashes like the data it was loaded from
+      expect([key, calls]).toEqual([key, { set: 1, touch: 0 }])
+    }
+  })
+
+  it('the same read of ordinary stored data is only touched', async () => {
+    const store = new session.MemoryStore()
+    const { client } = await sessionApp(
+      session,
+      { store, resave: false },
+      {
+        respond: (req, res) => {
+          if (req.url === '/') (req.session as unknown as { views: number }).views = 1
+          res.end()
+        }
+      }
+    )
+    const first = await client.get('/')
+    const id = sessionId(first)
+    store.sessions[id] = store.sessions[id].replace(/}$/, ',"note":"stored"}')
+    const calls = countCalls(store, 'set', 'touch')
+    await client.get('/read').set('Cookie', cookieHeader(first)).expect(200)
+    expect(calls).toEqual({ set: 0, touch: 1 })
+  })
+
+  it('a cookie-parser JSON cookie leaves an object in req.cookies, and reading it throws "raw.substr is not a function"', async () => {
+    const { client } = await sessionApp(
+      session,
+      {},
+      {
+        setup: (req, res, next) => {
+          cookieParser()(req, res, () => {
+            req.headers.cookie = 'foo=bar'
+            next()
+          })
+        }
+      }
+    )
+    await client
+      .get('/')
+      .set('Cookie', 'connect.sid=' + encodeURIComponent('j:{"a":1}'))
+      .expect(500, 'raw.substr is not a function')
+  })
+
+  it('reload failing again and again from its own callback (the session gone from the store) does not pile up wrappers', async () => {
+    const store = new session.MemoryStore()
+    const { client } = await sessionApp(
+      session,
+      { store, resave: false },
+      {
+        respond: (req, res) => {
+          if (req.url === '/') return countVisits(req, res)
+          store.clear()
+          const errors = new Set<string>()
+          let left = 20
+          const again = (err?: unknown) => {
+            if (err) errors.add((err as Error).message)
+            if (--left === 0) return res.end([...errors].join())
+            try {
+              req.session.reload(again)
+            } catch (thrown) {
+              res.statusCode = 500
+              res.end((thrown as Error).message)
+            }
+          }
+          again()
+        }
+      }
+    )
+    const first = await client.get('/')
+    await client.get('/again').set('Cookie', cookieHeader(first)).expect(200, 'failed to load session')
+  })
+
+  it('an exception thrown by next() (the route, under a store that answers at once) is not passed back to next', () => {
+    const store = syncStore(session.Store)
+    store.sessions.set('abc', JSON.stringify(storedSession(60_000)))
+    const middleware = session({ store, secret: 'keyboard cat', resave: false, saveUninitialized: false })
+    const req = new http.IncomingMessage(null as never)
+    req.url = '/'
+    req.headers.cookie = 'connect.sid=' + encodeURIComponent('s:' + signature.sign('abc', 'keyboard cat'))
+    const res = new http.ServerResponse(req)
+    const given: unknown[] = []
+    expect(() =>
+      middleware(req, res, (err) => {
+        given.push(err)
+        throw new Error('thrown by the route')
+      })
+    ).toThrow('thrown by the route')
+    expect(given).toEqual([undefined])
+  })
+})
+
+describe.each(implementations)('the cookie-parser fallbacks warn ($name)', ({ name }) => {
+  /** The implementation loaded afresh: depd warns once per place in the code, and earlier tests used these places. */
+  async function fresh(): Promise<SessionModule> {
+    if (name === 'ours') {
+      vi.resetModules()
+      return (await import('../src/index.js')).default
+    }
+    delete require.cache[require.resolve('express-session')]
+    return require('express-session') as SessionModule
+  }
+
+  it('an id found in req.signedCookies or req.cookies, not in the header, warns "cookie should be available in req.headers.cookie"', async () => {
+    const session = await fresh()
+    const warnings: string[] = []
+    const listener = (err: Error) => warnings.push(err.message)
+    process.on('deprecation', listener)
+    try {
+      for (const secret of ['keyboard cat', undefined]) {
+        // with a secret, cookie-parser unsigns into req.signedCookies; without, it leaves the value in req.cookies
+        const { client } = await sessionApp(
+          session,
+          {},
+          {
+            setup: (req, res, next) => {
+              cookieParser(secret)(req, res, () => {
+                delete req.headers.cookie
+                next()
+              })
+            },
+            respond: countVisits
+          }
+        )
+        const first = await client.get('/').expect(200, '1')
+        await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
+      }
+    } finally {
+      process.off('deprecation', listener)
+    }
+    expect(warnings).toEqual([
+      'cookie should be available in req.headers.cookie',
+      'cookie should be available in req.headers.cookie'
+    ])
   })
 })

@@ -28,7 +28,9 @@ console.log(
 
 const id = crypto.randomBytes(24).toString('base64url')
 console.log('crypto id         ', id, `(${id.length} characters from 24 random bytes)`)
-console.log('crypto sha1       ', crypto.createHash('sha1').update('{"views":1}').digest('hex'))
+const digest = crypto.hash('sha1', '{"views":1}', 'hex')
+const same = digest === crypto.createHash('sha1').update('{"views":1}').digest('hex')
+console.log('crypto sha1       ', digest, `(crypto.hash; createHash, upstream's way, agrees: ${same})`)
 
 const req = { url: '/inner', originalUrl: '/mounted/inner?x=1' } as unknown as http.IncomingMessage
 console.log('parseurl.original ', parseUrl.original(req)?.pathname, '(the URL before a router stripped its mount path)')
@@ -43,9 +45,8 @@ const server = http.createServer((_req, res) => {
   })
   res.end('ok')
 })
-server.listen(0, '127.0.0.1', async () => {
-  const { port } = server.address() as { port: number }
-  const res = await fetch(`http://127.0.0.1:${port}/`)
-  console.log('on-headers        ', res.headers.get('x-added-last'))
-  server.close()
-})
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+const { port } = server.address() as { port: number }
+const res = await fetch(`http://127.0.0.1:${port}/`)
+console.log('on-headers        ', res.headers.get('x-added-last'))
+server.close()

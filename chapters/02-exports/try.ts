@@ -23,6 +23,6 @@ console.log(
   typeof required,
   '| the very object the import gave?',
   required === session,
-  '(two loaders, two copies)'
+  '(tsx compiled the file once for each loader)'
 )
 console.log('require(…/cookie.ts)    ->', typeof require('../../src/session/cookie.ts'))
