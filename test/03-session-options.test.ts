@@ -7,9 +7,8 @@ import { spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import http from 'node:http'
 import { fileURLToPath } from 'node:url'
-import type { Request, Response } from 'express'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { sessionApp } from './support/apps.js'
+import { data, dropSession, readOnly, sessionApp } from './support/apps.js'
 import { cookieHeader, sessionCookie, sessionId } from './support/cookies.js'
 import { implementations } from './support/implementations.js'
 import { countCalls } from './support/stores.js'
@@ -30,11 +29,6 @@ function collectDeprecations(): string[] {
     process.off('deprecation', listener)
   })
   return seen
-}
-
-/** Answer without touching the session. */
-function readOnly(_req: Request, res: Response): void {
-  res.end()
 }
 
 describe.each(implementations)('$name', ({ name, session }) => {
@@ -112,7 +106,7 @@ describe.each(implementations)('$name', ({ name, session }) => {
         { store },
         {
           respond: (req, res) => {
-            if (req.url === '/drop') (req as unknown as { session: null }).session = null
+            if (req.url === '/drop') dropSession(req)
             res.end()
           }
         }
@@ -129,11 +123,7 @@ describe.each(implementations)('$name', ({ name, session }) => {
         { secret },
         {
           respond: (req, res) => {
-            res.end(
-              String(
-                ((req.session as unknown as { n?: number }).n = ((req.session as unknown as { n?: number }).n ?? 0) + 1)
-              )
-            )
+            res.end(String((data(req).n = (data(req).n ?? 0) + 1)))
           }
         }
       )

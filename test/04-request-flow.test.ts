@@ -9,7 +9,7 @@ import express from 'express'
 import type { Request, Response } from 'express'
 import signature from 'cookie-signature'
 import { describe, expect, it } from 'vitest'
-import { countVisits, plainApp, sessionApp } from './support/apps.js'
+import { countVisits, data, plainApp, sessionApp } from './support/apps.js'
 import { cookieHeader, sessionCookie, sessionId, setCookies } from './support/cookies.js'
 import { serve } from './support/http.js'
 import { implementations } from './support/implementations.js'
@@ -422,12 +422,12 @@ describe('under Express 4', () => {
       app.post('/login', (req, res, next) => {
         req.session.regenerate((err) => {
           if (err) return next(err)
-          ;(req.session as unknown as { user: string }).user = 'rasmus'
+          data(req).user = 'rasmus'
           res.redirect('/')
         })
       })
       app.get('/whoami', (req, res) => {
-        res.send(String((req.session as unknown as { user?: string }).user))
+        res.send(String(data(req).user))
       })
       return serve(app)
     }

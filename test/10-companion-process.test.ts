@@ -3,7 +3,7 @@
  * configured by the environment; and as `npm run repl` runs it, inside a
  * Node.js REPL.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -23,12 +23,12 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
-describe('npm start (demo/server.ts)', () => {
+describe('npm start (demo/server.ts) (ours only)', () => {
   it('serves the app, prints a notice about the dev secret, and keeps sessions in SESSIONS_DIR', async () => {
     const sessions = path.join(dir, 'started')
     const server = await startCompanion({ SESSIONS_DIR: sessions, SESSION_SECRET: '' })
     try {
-      expect(server.output).toContain('SESSION_SECRET is not set')
+      expect(server.output()).toContain('SESSION_SECRET is not set')
       const res = await request(server.url).get('/').expect(200)
       expect(fs.readdirSync(sessions)).toEqual([
         expect.stringMatching(new RegExp(`^[0-9a-v]+~${sessionId(res)}\\.json$`))
@@ -40,39 +40,16 @@ describe('npm start (demo/server.ts)', () => {
 
   it('prints a report when it sets aside a session file that is not a session', async () => {
     const sessions = path.join(dir, 'started')
-    const child = spawn(process.execPath, ['--import', 'tsx', 'demo/server.ts'], {
-      cwd: root,
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SESSIONS_DIR: sessions, SESSION_SECRET: 'test secret' },
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    const exited = new Promise((resolve) => child.once('exit', resolve))
+    const server = await startCompanion({ SESSIONS_DIR: sessions, SESSION_SECRET: 'test secret' })
     try {
-      let output = ''
-      const heard = (pattern: RegExp) =>
-        new Promise<RegExpExecArray>((resolve) => {
-          const listen = (chunk: Buffer) => {
-            output += chunk.toString()
-            const match = pattern.exec(output)
-            if (match) {
-              child.stdout.off('data', listen)
-              child.stderr.off('data', listen)
-              resolve(match)
-            }
-          }
-          child.stdout.on('data', listen)
-          child.stderr.on('data', listen)
-        })
-      const [, port] = await heard(/The companion app is on http:\/\/localhost:(\d+)/)
-      const url = `http://127.0.0.1:${port}`
-      const visit = await request(url).get('/').expect(200)
+      const visit = await request(server.url).get('/').expect(200)
       const [name] = fs.readdirSync(sessions)
       fs.writeFileSync(path.join(sessions, name), '')
-      const reported = heard(/Not a session, set aside: (\S+)/)
-      await request(url).get('/').set('Cookie', cookieHeader(visit)).expect(200)
+      const reported = server.printed(/Not a session, set aside: (\S+)/)
+      await request(server.url).get('/').set('Cookie', cookieHeader(visit)).expect(200)
       expect((await reported)[1]).toBe(path.join(sessions, name))
     } finally {
-      child.kill('SIGTERM')
-      await exited
+      await server.stop()
     }
   })
 
@@ -94,49 +71,28 @@ describe('npm start (demo/server.ts)', () => {
   })
 })
 
-describe('npm run repl (demo/repl.ts)', () => {
+describe('npm run repl (demo/repl.ts) (ours only)', () => {
   it('serves the app inside a REPL where last is the most recent request: its session readable, a change kept once saved; .exit stops it', async () => {
     const sessions = path.join(dir, 'repl')
-    const child = spawn(process.execPath, ['--import', 'tsx', 'demo/repl.ts'], {
-      cwd: root,
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SESSIONS_DIR: sessions, SESSION_SECRET: 'test secret' },
-      stdio: ['pipe', 'pipe', 'pipe']
-    })
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    const repl = await startCompanion(
+      { SESSIONS_DIR: sessions, SESSION_SECRET: 'test secret' },
+      { script: 'demo/repl.ts' }
+    )
     // torn down even when the test fails or times out
-    onTestFinished(async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-      await exited
-    })
-    let output = ''
-    const collect = (chunk: Buffer) => (output += chunk.toString())
-    child.stdout.on('data', collect)
-    child.stderr.on('data', collect)
-    /** Wait until what the REPL printed from `from` on matches `pattern`. */
-    const printed = (pattern: RegExp, from = 0) =>
-      new Promise<RegExpExecArray>((resolve) => {
-        const check = () => {
-          const match = pattern.exec(output.slice(from))
-          if (!match) return
-          child.stdout.off('data', check)
-          resolve(match)
-        }
-        child.stdout.on('data', check)
-        check()
-      })
+    onTestFinished(() => repl.stop('SIGKILL'))
     /** Type an expression; what the REPL printed before its next prompt. */
     const ask = async (expression: string) => {
-      const from = output.length
-      child.stdin.write(expression + '\n')
-      return (await printed(/^([\s\S]*?)companion> /, from))[1].trim()
+      const from = repl.output().length
+      repl.child.stdin.write(expression + '\n')
+      return (await repl.printed(/^([\s\S]*?)companion> /, from))[1].trim()
     }
-    const [, port] = await printed(/The companion app is on http:\/\/localhost:(\d+)/)
-    await printed(/companion> /)
-    expect(output).toContain('In scope: app (the Express app), store (the session store), last ({ req, res }')
+    const exited = new Promise<number | null>((resolve) => repl.child.once('exit', resolve))
+    await repl.printed(/companion> /)
+    expect(repl.output()).toContain('In scope: app (the Express app), store (the session store), last ({ req, res }')
     expect(await ask('last')).toBe('undefined')
-    const visit = await request(`http://127.0.0.1:${port}`).get('/inspect').expect(200)
+    const visit = await request(repl.url).get('/inspect').expect(200)
     // the icon a browser asks for by itself does not push the page out of last
-    await request(`http://127.0.0.1:${port}`).get('/favicon.ico').set('Cookie', cookieHeader(visit)).expect(404)
+    await request(repl.url).get('/favicon.ico').set('Cookie', cookieHeader(visit)).expect(404)
     expect(await ask('last.req.path')).toBe("'/inspect'")
     expect(await ask('last.req.sessionID')).toBe(`'${sessionId(visit)}'`)
     expect(await ask('last.req.session.cookie.httpOnly')).toBe('true')
@@ -146,13 +102,13 @@ describe('npm run repl (demo/repl.ts)', () => {
     expect(await ask('typeof app.listen')).toBe("'function'")
     // a change made from the REPL is kept only once saved
     expect(await ask('last.req.session.views = 41')).toBe('41')
-    const home = () => request(`http://127.0.0.1:${port}`).get('/').set('Cookie', cookieHeader(visit)).expect(200)
+    const home = () => request(repl.url).get('/').set('Cookie', cookieHeader(visit)).expect(200)
     expect((await home()).text).toContain('id="views">1<')
-    const from = output.length
+    const from = repl.output().length
     await ask("last.req.session.views = 41; void last.req.session.save(() => console.log('written to the store'))")
-    await printed(/written to the store/, from)
+    await repl.printed(/written to the store/, from)
     expect((await home()).text).toContain('id="views">42<')
-    child.stdin.write('.exit\n')
+    repl.child.stdin.write('.exit\n')
     expect(await exited).toBe(0)
   }, 30_000)
 })

@@ -14,19 +14,12 @@ import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
 import session, { MemoryStore, type SessionData, type SessionOptions, type Store } from '../src/index.js'
 import { guardStore, StoreTimeoutError } from '../src/stores/guarded-store.js'
-import { eventually, sessionApp, sleep } from './support/apps.js'
+import { data, dropSession, eventually, gate, sessionApp, sleep, type TestData } from './support/apps.js'
 import { cookieHeader, sessionCookie, sessionId, setCookies } from './support/cookies.js'
 import { serve } from './support/http.js'
 import { storeGet } from './support/stores.js'
 
 const SECRET = 'a secret nobody outside the server knows'
-
-type Data = { user?: string; views?: number; a?: number; b?: number; owner?: string }
-
-/** The session as the application's data. */
-function data(req: Request): Data {
-  return req.session as unknown as Data
-}
 
 /** A signed session cookie for `id`, as the server would write it. */
 function signedCookie(id: string, secret: string = SECRET): string {
@@ -64,7 +57,7 @@ async function loginApp(options: { regenerate: boolean; store?: MemoryStore; coo
   return { ...(await serve(app)), store }
 }
 
-describe('tampering and forging', () => {
+describe('tampering and forging (ours only)', () => {
   it('a tampered signature is refused: a new session with a new id, and the store is never asked', async () => {
     const store = new MemoryStore()
     const asked: string[] = []
@@ -129,7 +122,7 @@ describe('tampering and forging', () => {
   })
 })
 
-describe('session fixation', () => {
+describe('session fixation (ours only)', () => {
   /** The attacker gets a cookie, plants it in the victim's browser, the victim logs in, the attacker comes back. */
   async function fixation(regenerate: boolean): Promise<{ attacker: string; victimId: string; plantedId: string }> {
     const { client } = await loginApp({ regenerate })
@@ -154,7 +147,7 @@ describe('session fixation', () => {
   })
 })
 
-describe('stolen and stale cookies', () => {
+describe('stolen and stale cookies (ours only)', () => {
   it('a cookie stolen before logout is dead after it', async () => {
     const { client, store } = await loginApp({ regenerate: true })
     const login = await client.post('/login')
@@ -225,7 +218,7 @@ describe('stolen and stale cookies', () => {
   })
 })
 
-describe('Secure cookies and proxies', () => {
+describe('Secure cookies and proxies (ours only)', () => {
   it('a Secure cookie never goes out over plain HTTP, whatever X-Forwarded-Proto claims, unless the proxy is trusted', async () => {
     const untrusted = await sessionApp(session, { cookie: { secure: true } })
     expect(setCookies(await untrusted.client.get('/').set('X-Forwarded-Proto', 'https'))).toEqual([])
@@ -250,14 +243,14 @@ describe('Secure cookies and proxies', () => {
   })
 })
 
-describe('SameSite and HttpOnly', () => {
+describe('SameSite and HttpOnly (ours only)', () => {
   it('the cookie carries HttpOnly by default and the SameSite it is given', async () => {
     const { client } = await sessionApp(session, { cookie: { sameSite: 'lax' } })
     expect(sessionCookie(await client.get('/'))?.attributes).toMatchObject({ httponly: true, samesite: 'Lax' })
   })
 })
 
-describe('bad input, generated', () => {
+describe('bad input, generated (ours only)', () => {
   const known = Array.from({ length: 4 }, () => crypto.randomBytes(24).toString('base64url'))
 
   /** An app whose store already holds the known sessions, each marked with its owner. */
@@ -390,7 +383,7 @@ describe('bad input, generated', () => {
   }, 60_000)
 })
 
-describe('stores that fail', () => {
+describe('stores that fail (ours only)', () => {
   /** A MemoryStore whose `method` misbehaves for sessions whose id starts with "bad". */
   function faultyStore(
     method: 'get' | 'set' | 'destroy' | 'touch',
@@ -418,7 +411,7 @@ describe('stores that fail', () => {
       {
         respond: (req, res) => {
           if (req.query.drop) {
-            ;(req as unknown as { session: null }).session = null
+            dropSession(req)
             return void res.end('dropped')
           }
           if (req.query.read) return void res.end('read')
@@ -551,20 +544,7 @@ describe('stores that fail', () => {
   })
 })
 
-describe('two requests on one session at once', () => {
-  /** Steps the test controls: each route waits for its gate before it answers. */
-  function gate() {
-    let open = () => {}
-    const opened = new Promise<void>((resolve) => {
-      open = resolve
-    })
-    let enter = () => {}
-    const entered = new Promise<void>((resolve) => {
-      enter = resolve
-    })
-    return { open, opened, enter, entered }
-  }
-
+describe('two requests on one session at once (ours only)', () => {
   /** An app with /write-a, /write-b (each sets one field) and /read (changes nothing), each held by a gate. */
   async function raceApp(resave: boolean) {
     const store = new MemoryStore()
@@ -595,7 +575,7 @@ describe('two requests on one session at once', () => {
   /** The stored a and b of the one session. */
   function stored(store: MemoryStore): { a?: number; b?: number } {
     const [json] = Object.values(store.sessions)
-    const { a, b } = JSON.parse(json) as Data
+    const { a, b } = JSON.parse(json) as TestData
     return { a, b }
   }
 

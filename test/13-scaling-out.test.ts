@@ -146,7 +146,7 @@ class FakeRedis extends EventEmitter implements RedisLikeClient {
   }
 }
 
-describe('RedisStore, with a stand-in client', () => {
+describe('RedisStore, with a stand-in client (ours only)', () => {
   it('keeps each session as JSON under prefix + id, expiring with its cookie', async () => {
     const client = new FakeRedis()
     const store = new RedisStore({ client })

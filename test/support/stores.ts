@@ -91,7 +91,19 @@ export function storedSession(ms: number | null, extra: Record<string, unknown> 
   return { cookie: { originalMaxAge: ms, expires, httpOnly: true, path: '/' }, ...extra } as SessionData
 }
 
-/** A callback-style call as a promise of its result. */
-export function viaCallback<T>(run: (cb: (err: unknown, value?: T) => void) => void): Promise<T | undefined> {
-  return new Promise((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value))))
+/** What a callback-style call called back with: its error argument exactly as given (null, undefined or an error), and its value. */
+function calledBack<T>(run: (cb: (err: unknown, value?: T) => void) => void): Promise<{ err: unknown; value?: T }> {
+  return new Promise((resolve) => run((err, value) => resolve({ err, value })))
+}
+
+/** A callback-style call as a promise of its result; an error rejects it. */
+export async function viaCallback<T>(run: (cb: (err: unknown, value?: T) => void) => void): Promise<T | undefined> {
+  const { err, value } = await calledBack(run)
+  if (err) throw err
+  return value
+}
+
+/** A callback-style call as a promise of the error it reported, as given: `null` and `undefined` stay apart. */
+export async function errorOf(run: (cb: (err?: unknown) => void) => void): Promise<unknown> {
+  return (await calledBack(run)).err
 }
