@@ -251,7 +251,10 @@ describe('SameSite and HttpOnly (ours only)', () => {
 })
 
 describe('bad input, generated (ours only)', () => {
-  const known = Array.from({ length: 4 }, () => crypto.randomBytes(24).toString('base64url'))
+  // fixed ids (32 base64url characters, like a real one), so that a replay from the seed meets the same store
+  const known = Array.from({ length: 4 }, (_, i) =>
+    crypto.createHash('sha256').update(`known session ${i}`).digest('base64url').slice(0, 32)
+  )
 
   /** An app whose store already holds the known sessions, each marked with its owner. */
   async function targetApp() {
@@ -323,11 +326,13 @@ describe('bad input, generated (ours only)', () => {
     fc.constant(' connect.sid'),
     fc.string({ minLength: 1, maxLength: 12 }).map((s) => noLineBreaks(s).replace(/[;=]/g, '') || 'x')
   )
+  // the separator is drawn with the pairs, inside the property, so a failure replays from its seed and shrinks
   const header = fc
-    .array(fc.tuple(cookieName, cookieValue), { minLength: 0, maxLength: 30 })
-    .map((pairs) =>
-      pairs.map(([name, value]) => `${name}=${value}`).join(fc.sample(fc.constantFrom('; ', ';', ' ; '), 1)[0])
+    .tuple(
+      fc.array(fc.tuple(cookieName, cookieValue), { minLength: 0, maxLength: 30 }),
+      fc.constantFrom('; ', ';', ' ; ')
     )
+    .map(([pairs, separator]) => pairs.map(([name, value]) => `${name}=${value}`).join(separator))
 
   it('1,000 generated Cookie headers: never a 5xx, never a crash, never a session the store did not hold for a correctly signed id', async () => {
     const { port } = await targetApp()
