@@ -25,8 +25,8 @@ import { cookieHeader, sessionId } from './support/cookies.js'
 import { serve } from './support/http.js'
 import { implementations, type SessionModule } from './support/implementations.js'
 import { storedSession, storeGet, storeSet, viaCallback } from './support/stores.js'
-import { data } from './support/apps.js'
-import { FakeRedis, route } from './14-what-users-ask.helpers.js'
+import { data, route } from './support/apps.js'
+import { FakeRedis } from './support/redis.js'
 
 /** The stores the index is proven over; each makes a fresh store (and the index to use with it). */
 const stores: Array<{ name: string; make: (session: SessionModule) => { store: Store; index?: SessionIndex } }> = [

@@ -14,13 +14,12 @@ import { sessionPromises } from '../src/extras/promises.js'
 import { StaleSessionError, versionStore, type VersionOptions } from '../src/extras/versioned-store.js'
 import { indexSessionsByUser } from '../src/extras/log-out-everywhere.js'
 import { guardStore } from '../src/stores/guarded-store.js'
-import { data, eventually, gate, type Gate, type TestData as Data } from './support/apps.js'
+import { data, eventually, gate, type Gate, route, type TestData as Data } from './support/apps.js'
 import { cookieHeader, sessionId } from './support/cookies.js'
 import { serve } from './support/http.js'
 import { implementations, type SessionModule } from './support/implementations.js'
 import { storeGet, storeSet, viaCallback } from './support/stores.js'
 import { FileStore } from '../src/stores/file-store.js'
-import { route } from './14-what-users-ask.helpers.js'
 
 /** Keep both carts' items: the merge a cart wants. */
 const unionOfCarts = (stored: SessionData, mine: SessionData): SessionData => {

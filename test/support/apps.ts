@@ -178,6 +178,15 @@ export function countVisits(req: Request, res: Response): void {
   res.end(String(sess.views))
 }
 
+/** An async route for `sessionApp`'s `respond`: a rejection goes to `next(err)`, as Express 5 does. */
+export function route(
+  handler: (req: Request, res: Response) => Promise<void>
+): (req: Request, res: Response, next: NextFunction) => void {
+  return (req, res, next) => {
+    handler(req, res).catch(next)
+  }
+}
+
 /** A route that reads the session and changes nothing: it answers with the visit count. */
 export function readOnly(req: Request, res: Response): void {
   res.end(String(data(req).views))
