@@ -7,7 +7,12 @@ import os from 'node:os'
 import path from 'node:path'
 import { chromium, type BrowserContext } from 'playwright-core'
 
-/** The flags DESIGN.md gives for Chromium on these machines. */
+/**
+ * How Chromium runs here: headless, without its sandbox (a container or a CI
+ * machine rarely allows it) and without a GPU; and without QUIC, the
+ * first-run page, background traffic, component updates or sync, so that the
+ * browser talks to the test's servers on 127.0.0.1 and to nothing else.
+ */
 const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
