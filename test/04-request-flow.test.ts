@@ -203,6 +203,7 @@ describe.each(implementations)('$name', ({ session }) => {
       const looked: string[] = []
       const { client } = await sessionApp(session, { store }, { respond: countVisits })
       const first = await client.get('/').expect(200, '1')
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- wrapped: called below with this
       const get = store.get
       store.get = function (sid, cb) {
         looked.push(sid)

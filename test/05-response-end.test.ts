@@ -9,7 +9,17 @@ import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { Request, Response } from 'express'
 import { describe, expect, it } from 'vitest'
-import { countVisits, data, dropSession, eventually, plainApp, readOnly, sessionApp, sleep } from './support/apps.js'
+import {
+  countVisits,
+  data,
+  dropSession,
+  eventually,
+  plainApp,
+  readOnly,
+  sessionApp,
+  sleep,
+  type TestData
+} from './support/apps.js'
 import { cookieHeader, parseSetCookie, sessionCookie, sessionId, setCookies } from './support/cookies.js'
 import { closeServer } from './support/http.js'
 import { bothImplementations, implementations } from './support/implementations.js'
@@ -258,7 +268,7 @@ describe.each(implementations)('$name', ({ session }) => {
       const store = new session.MemoryStore()
       const { client } = await sessionApp(session, { store }, { respond: countVisits })
       const res = await client.get('/').expect(200, '1')
-      expect(JSON.parse(store.sessions[sessionId(res)]).views).toBe(1)
+      expect((JSON.parse(store.sessions[sessionId(res)]) as TestData).views).toBe(1)
     })
 
     it('with resave, an unchanged session is written back on every request', async () => {
@@ -632,7 +642,7 @@ describe.each(implementations)('$name', ({ session }) => {
       const { client } = await sessionApp(session, { store }, { respond: dropOnSecond })
       const first = await client.get('/')
       await client.get('/').set('Cookie', cookieHeader(first)).expect(200)
-      expect(JSON.parse(store.sessions[sessionId(first)]).views).toBe(1)
+      expect((JSON.parse(store.sessions[sessionId(first)]) as TestData).views).toBe(1)
     })
 
     it('with "destroy", a session set to null is removed from the store', async () => {
@@ -727,7 +737,9 @@ describe.each(implementations)('$name', ({ session }) => {
 
 /** Wrap res.write and res.end the way compression middleware does. */
 function patchWrites(res: http.ServerResponse): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- wrapped: called below with this
   const end = res.end
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- wrapped: called below with this
   const write = res.write
   res.write = function (this: http.ServerResponse, ...args: unknown[]) {
     return (write as (...a: unknown[]) => boolean).apply(this, args)

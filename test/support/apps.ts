@@ -38,6 +38,11 @@ export function withDefaults(options: SessionOptions = {}): SessionOptions {
   return opts
 }
 
+/** What the error handlers answer for an error: its message, or the value itself as text. */
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
 /** Build and start an app running `session(withDefaults(options))`. */
 export async function sessionApp(
   session: SessionModule,
@@ -60,10 +65,7 @@ export async function sessionApp(
       lateErrors.push(err)
       return
     }
-    res
-      .status(500)
-      .type('text')
-      .send(err instanceof Error ? err.message : String(err))
+    res.status(500).type('text').send(messageOf(err))
   })
   const served = await serve(app)
   return { ...served, app, lateErrors }
@@ -123,7 +125,7 @@ export async function plainApp(
     middleware(req, res, (err) => {
       if (err && !res.headersSent) {
         res.statusCode = 500
-        res.end(err instanceof Error ? err.message : String(err))
+        res.end(messageOf(err))
         return
       }
       if (err) {
