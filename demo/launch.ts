@@ -114,6 +114,8 @@ export function launch(listener: (app: express.Express) => http.RequestListener 
         const url = `http://${shown}:${actual}`
         console.log(`Store: ${description}`)
         console.log(`The companion app is on ${url}`)
+        // a parent that started us with an IPC channel (the tests) gets the port as data, not as prose to parse
+        process.send?.({ companion: 'listening', port: actual })
         resolve({ app, store, server, url, stop })
       })
       process.on('SIGINT', stop)

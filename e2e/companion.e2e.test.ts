@@ -11,18 +11,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MemoryStore } from '../src/index.js'
 import { createApp } from '../demo/app.js'
 import { closeServer } from '../test/support/http.js'
-import { freePort, launchChromium, startApp, type AppProcess } from './support.js'
+import { startCompanion, type CompanionProcess } from '../test/support/processes.js'
+import { launchChromium } from './support.js'
 
 let closeBrowser: () => Promise<void>
-let app: AppProcess
-let port: number
+let app: CompanionProcess
 let sessionsDir: string
 let page: Page
 
 beforeAll(async () => {
   sessionsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-sessions-'))
-  port = await freePort()
-  app = await startApp(port, sessionsDir)
+  app = await startApp()
   const chromium = await launchChromium()
   closeBrowser = chromium.close
   page = chromium.context.pages()[0] ?? (await chromium.context.newPage())
@@ -33,6 +32,11 @@ afterAll(async () => {
   await app?.stop()
   fs.rmSync(sessionsDir, { recursive: true, force: true })
 })
+
+/** The companion app as `npm start` runs it, on the test's sessions folder. */
+function startApp(): Promise<CompanionProcess> {
+  return startCompanion({ SESSIONS_DIR: sessionsDir, SESSION_SECRET: 'e2e secret' })
+}
 
 /** The text of an element on the current page. */
 async function text(selector: string): Promise<string> {
@@ -77,7 +81,8 @@ describe('the companion app in Chromium', () => {
 
   it('is still logged in after the server restarts', async () => {
     await app.stop()
-    app = await startApp(port, sessionsDir)
+    // the new process listens on another port; the browser's cookie is for the host, whatever the port
+    app = await startApp()
     await page.goto(app.url + '/')
     expect(await text('#user')).toBe('rasmus')
     expect(await text('#session-id')).toBe(idAfterLogin)

@@ -10,6 +10,7 @@ import express from 'express'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import session from '../src/index.js'
+import { data } from '../test/support/apps.js'
 import { launchChromium } from './support.js'
 
 let page: Page
@@ -42,12 +43,12 @@ beforeAll(async () => {
     area.get('/login', (req, res, next) => {
       req.session.regenerate((err) => {
         if (err) return next(err)
-        ;(req.session as unknown as { user: string }).user = 'rasmus'
+        data(req).user = 'rasmus'
         req.session.save(() => res.send('logged in'))
       })
     })
     const whoami = (req: express.Request, res: express.Response) => {
-      res.send(`user: ${(req.session as unknown as { user?: string }).user ?? 'anonymous'}`)
+      res.send(`user: ${data(req).user ?? 'anonymous'}`)
     }
     area.get('/whoami', whoami)
     area.post('/transfer', whoami)

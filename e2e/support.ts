@@ -1,14 +1,18 @@
 /**
- * Helpers for the browser tests: the companion app as a real process, and
- * Debian's Chromium driven by playwright-core.
+ * Helpers for the browser tests: Debian's Chromium driven by playwright-core.
+ * (The companion app as a real process is test/support/processes.ts.)
  */
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { chromium, type BrowserContext } from 'playwright-core'
-import { startCompanion, type CompanionProcess } from '../test/support/processes.js'
 
-/** The flags DESIGN.md gives for Chromium on these machines. */
+/**
+ * How Chromium runs here: headless, without its sandbox (a container or a CI
+ * machine rarely allows it) and without a GPU; and without QUIC, the
+ * first-run page, background traffic, component updates or sync, so that the
+ * browser talks to the test's servers on 127.0.0.1 and to nothing else.
+ */
 const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -43,14 +47,4 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
       fs.rmSync(profile, { recursive: true, force: true })
     }
   }
-}
-
-export { freePort } from '../test/support/processes.js'
-
-/** The companion app running as `npm start` runs it, in its own process. */
-export type AppProcess = CompanionProcess
-
-/** Start demo/server.ts on `port` with the given sessions folder; resolves once it listens. */
-export function startApp(port: number, sessionsDir: string): Promise<AppProcess> {
-  return startCompanion({ PORT: String(port), SESSIONS_DIR: sessionsDir, SESSION_SECRET: 'e2e secret' })
 }

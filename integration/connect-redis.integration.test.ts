@@ -9,7 +9,7 @@ import type { Request, Response } from 'express'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SessionData, Store } from '../src/index.js'
-import { countVisits, sessionApp, type SessionApp } from '../test/support/apps.js'
+import { countVisits, data, sessionApp, type SessionApp } from '../test/support/apps.js'
 import { cookieHeader, sessionId } from '../test/support/cookies.js'
 import { implementations, upstream, type SessionModule } from '../test/support/implementations.js'
 import { startRedis, type RedisServer } from './support.js'
@@ -75,7 +75,7 @@ afterAll(async () => {
 
 /** Answer with the visit count without changing the session. */
 function peek(req: Request, res: Response): void {
-  res.end(String((req.session as unknown as { views?: number }).views ?? 0))
+  res.end(String(data(req).views ?? 0))
 }
 
 describe.each(implementations)('connect-redis 9 on $name, against redis-server', ({ name, session }) => {

@@ -8,7 +8,8 @@ import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import session, { type SessionData } from '../src/index.js'
 import { RedisStore } from '../src/stores/redis-store.js'
-import { startRedis, startTwin, type RedisServer } from './support.js'
+import { startRedis, type RedisServer } from './support.js'
+import { startCompanion } from '../test/support/processes.js'
 import { storedSession, viaCallback } from '../test/support/stores.js'
 
 type Client = ReturnType<typeof createClient>
@@ -128,8 +129,10 @@ describe('readiness: Redis going away and coming back', () => {
 describe('two companion apps, two processes, one Redis', () => {
   /** Log in on one app; what does the other say about that cookie? */
   async function loginOnOneAskTheOther(env: Record<string, string>) {
-    const a = await startTwin(env)
-    const b = await startTwin(env)
+    // both sign with one secret, as a real deployment's instances do
+    const twin = () => startCompanion({ SESSION_SECRET: 'shared secret', ...env })
+    const a = await twin()
+    const b = await twin()
     try {
       const login = await request(a.url)
         .post('/login')

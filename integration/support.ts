@@ -1,10 +1,9 @@
 /**
  * A real redis-server for the integration tests: started from Debian's
- * package on a free port on 127.0.0.1, with its data in a temporary folder,
- * and stopped (saving its data, so that a restart brings the sessions back).
+ * package on 127.0.0.1, with its data in a temporary folder, and stopped
+ * (saving its data, so that a restart brings the sessions back).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { freePort, startCompanion, type CompanionProcess } from '../test/support/processes.js'
 import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
@@ -24,7 +23,19 @@ export interface RedisServer {
   restart: () => Promise<void>
 }
 
-/** Start redis-server on a free port; it fails loudly if the package is not installed. */
+/** What redis-server prints when its port is taken. */
+const PORT_TAKEN = /Could not create server TCP listening socket .*Address already in use/
+
+/**
+ * A port to try: one below Linux's ephemeral range (32768–60999), which the
+ * system never hands out for outgoing connections or for port 0, so only a
+ * server that chose it the same way can hold it.
+ */
+function candidatePort(): number {
+  return 20_000 + Math.floor(Math.random() * 12_000)
+}
+
+/** Start redis-server on a port nobody holds; it fails loudly if the package is not installed. */
 export async function startRedis(): Promise<RedisServer> {
   const check = spawnSync(redisServerPath, ['--version'], { encoding: 'utf8' })
   if (check.error || check.status !== 0) {
@@ -32,9 +43,9 @@ export async function startRedis(): Promise<RedisServer> {
       `redis-server is not installed (apt-get install -y redis-server), or set REDIS_SERVER: ${check.error?.message ?? check.stderr}`
     )
   }
-  const port = await freePort()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-'))
   let child: ChildProcess | undefined
+  let port = 0
 
   const launch = () =>
     new Promise<void>((resolve, reject) => {
@@ -63,7 +74,13 @@ export async function startRedis(): Promise<RedisServer> {
         output += chunk.toString()
         if (output.includes('Ready to accept connections')) resolve()
       })
-      child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)))
+      child.once('exit', (code) =>
+        reject(
+          Object.assign(new Error(`redis-server exited with ${code}: ${output}`), {
+            portTaken: PORT_TAKEN.test(output)
+          })
+        )
+      )
     })
 
   const stop = () =>
@@ -76,7 +93,17 @@ export async function startRedis(): Promise<RedisServer> {
       socket.on('error', () => running.kill('SIGKILL'))
     })
 
-  await launch()
+  // redis-server cannot pick a port itself (--port 0 turns TCP off): it binds one of ours, and on a
+  // port someone else holds, it exits and the next candidate is tried
+  for (let attempt = 1; ; attempt++) {
+    port = candidatePort()
+    try {
+      await launch()
+      break
+    } catch (err) {
+      if (!(err as { portTaken?: boolean }).portTaken || attempt === 10) throw err
+    }
+  }
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
@@ -87,9 +114,4 @@ export async function startRedis(): Promise<RedisServer> {
       await launch()
     }
   }
-}
-
-/** The companion app as its own process (npm start), on a free port, sharing one secret with its twins. */
-export function startTwin(env: Record<string, string>): Promise<CompanionProcess> {
-  return startCompanion({ SESSION_SECRET: 'shared secret', ...env })
 }

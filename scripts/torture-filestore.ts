@@ -20,14 +20,11 @@
  * Options: --cycles N (8), --rounds N per session (150), --sessions N (4).
  * Exits with 1 when anything was lost or corrupt.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-
-const root = fileURLToPath(new URL('..', import.meta.url))
+import { startCompanion, type CompanionProcess } from '../test/support/processes.js'
 
 /** A numeric command-line option, or its default. */
 function option(name: string, fallback: number): number {
@@ -43,48 +40,11 @@ const ROUNDS = option('rounds', 150)
 const SESSIONS = option('sessions', 4)
 
 /** One companion app process. */
-interface App {
-  port: number
-  child: ChildProcess
-}
+type App = CompanionProcess
 
 /** Start demo/server.ts on a free port with its FileStore in `dir`; resolves once it listens. */
 function startApp(dir: string): Promise<App> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'demo/server.ts'], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SESSIONS_DIR: dir, SESSION_SECRET: 'torture secret' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  return new Promise((resolve, reject) => {
-    let output = ''
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`the app did not start within 30 s: ${output}`))
-    }, 30_000)
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /The companion app is on http:\/\/localhost:(\d+)/.exec(output)
-      if (match) {
-        clearTimeout(timer)
-        resolve({ port: Number(match[1]), child })
-      }
-    }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', onData)
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`the app exited with ${code}: ${output}`))
-    })
-  })
-}
-
-/** Stop a process with `signal` and wait until it has gone. */
-function stopApp(app: App, signal: NodeJS.Signals): Promise<void> {
-  return new Promise((resolve) => {
-    if (app.child.exitCode !== null || app.child.signalCode !== null) return resolve()
-    app.child.once('exit', () => resolve())
-    app.child.kill(signal)
-  })
+  return startCompanion({ SESSIONS_DIR: dir, SESSION_SECRET: 'torture secret' }, { timeout: 30_000 })
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
@@ -201,14 +161,14 @@ async function killNine(dir: string): Promise<Tally> {
       while (running) await visit(app.port, visitor, counts)
     })
     await sleep(400 + Math.floor(Math.random() * 800))
-    await stopApp(app, 'SIGKILL')
+    await app.stop('SIGKILL')
     running = false
     await Promise.all(loops)
   }
   // one last visit each, to see what the last kill left behind
   const app = await startApp(dir)
   for (const visitor of visitors) await visit(app.port, visitor, counts)
-  await stopApp(app, 'SIGTERM')
+  await app.stop('SIGTERM')
   return counts
 }
 
@@ -263,7 +223,7 @@ const results = [
     try {
       return await visitAndRead([app], () => [app, app])
     } finally {
-      await stopApp(app, 'SIGTERM')
+      await app.stop('SIGTERM')
     }
   }),
   await phase('visit + read-only page, two processes', async (dir) => {
@@ -272,7 +232,7 @@ const results = [
     try {
       return await visitAndRead([a, b], (round) => (round % 2 === 0 ? [a, b] : [b, a]))
     } finally {
-      await Promise.all([stopApp(a, 'SIGTERM'), stopApp(b, 'SIGTERM')])
+      await Promise.all([a.stop('SIGTERM'), b.stop('SIGTERM')])
     }
   })
 ]

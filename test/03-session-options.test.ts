@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { sessionApp } from './support/apps.js'
+import { data, dropSession, readOnly, sessionApp } from './support/apps.js'
 import { cookieHeader, sessionCookie, sessionId, setCookies } from './support/cookies.js'
 import { implementations } from './support/implementations.js'
 import { countCalls, syncStore } from './support/stores.js'
@@ -31,11 +31,6 @@ function collectDeprecations(): string[] {
     process.off('deprecation', listener)
   })
   return seen
-}
-
-/** Answer without touching the session. */
-function readOnly(_req: Request, res: Response): void {
-  res.end()
 }
 
 describe.each(implementations)('$name', ({ name, session }) => {
@@ -113,7 +108,7 @@ describe.each(implementations)('$name', ({ name, session }) => {
         { store },
         {
           respond: (req, res) => {
-            if (req.url === '/drop') (req as unknown as { session: null }).session = null
+            if (req.url === '/drop') dropSession(req)
             res.end()
           }
         }
@@ -130,11 +125,7 @@ describe.each(implementations)('$name', ({ name, session }) => {
         { secret },
         {
           respond: (req, res) => {
-            res.end(
-              String(
-                ((req.session as unknown as { n?: number }).n = ((req.session as unknown as { n?: number }).n ?? 0) + 1)
-              )
-            )
+            res.end(String((data(req).n = (data(req).n ?? 0) + 1)))
           }
         }
       )

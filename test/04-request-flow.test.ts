@@ -10,7 +10,7 @@ import express from 'express'
 import type { Request, Response } from 'express'
 import signature from 'cookie-signature'
 import { describe, expect, it, vi } from 'vitest'
-import { countVisits, plainApp, sessionApp } from './support/apps.js'
+import { countVisits, data, plainApp, sessionApp } from './support/apps.js'
 import { cookieHeader, sessionCookie, sessionId, setCookies } from './support/cookies.js'
 import { serve } from './support/http.js'
 import { implementations, type SessionModule } from './support/implementations.js'
@@ -204,6 +204,7 @@ describe.each(implementations)('$name', ({ session }) => {
       const looked: string[] = []
       const { client } = await sessionApp(session, { store }, { respond: countVisits })
       const first = await client.get('/').expect(200, '1')
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- wrapped: called below with this
       const get = store.get
       store.get = function (sid, cb) {
         looked.push(sid)
@@ -423,12 +424,12 @@ describe('under Express 4', () => {
       app.post('/login', (req, res, next) => {
         req.session.regenerate((err) => {
           if (err) return next(err)
-          ;(req.session as unknown as { user: string }).user = 'rasmus'
+          data(req).user = 'rasmus'
           res.redirect('/')
         })
       })
       app.get('/whoami', (req, res) => {
-        res.send(String((req.session as unknown as { user?: string }).user))
+        res.send(String(data(req).user))
       })
       return serve(app)
     }

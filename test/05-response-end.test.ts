@@ -9,23 +9,21 @@ import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { Request, Response } from 'express'
 import { describe, expect, it } from 'vitest'
-import { countVisits, eventually, plainApp, sessionApp, sleep } from './support/apps.js'
+import {
+  countVisits,
+  data,
+  dropSession,
+  eventually,
+  plainApp,
+  readOnly,
+  sessionApp,
+  sleep,
+  type TestData
+} from './support/apps.js'
 import { cookieHeader, parseSetCookie, sessionCookie, sessionId, setCookies } from './support/cookies.js'
 import { closeServer } from './support/http.js'
 import { bothImplementations, implementations } from './support/implementations.js'
 import { countCalls, holdSets, storeGet, syncStore } from './support/stores.js'
-
-type Data = { views?: number; user?: unknown; hit?: boolean }
-
-/** The session as the application's data. */
-function data(req: Request): Data {
-  return req.session as unknown as Data
-}
-
-/** Answer without touching the session. */
-function readOnly(req: Request, res: Response): void {
-  res.end(String(data(req).views))
-}
 
 const fixtures = new URL('./fixtures/', import.meta.url)
 
@@ -270,7 +268,7 @@ describe.each(implementations)('$name', ({ session }) => {
       const store = new session.MemoryStore()
       const { client } = await sessionApp(session, { store }, { respond: countVisits })
       const res = await client.get('/').expect(200, '1')
-      expect(JSON.parse(store.sessions[sessionId(res)]).views).toBe(1)
+      expect((JSON.parse(store.sessions[sessionId(res)]) as TestData).views).toBe(1)
     })
 
     it('with resave, an unchanged session is written back on every request', async () => {
@@ -341,9 +339,9 @@ describe.each(implementations)('$name', ({ session }) => {
         { store, resave: false },
         {
           respond: (req, res) => {
-            const user = (data(req).user ??= { cookie: 0 }) as { cookie: number }
-            user.cookie++
-            res.end(String(user.cookie))
+            const nested = (data(req).nested ??= { cookie: 0 })
+            nested.cookie++
+            res.end(String(nested.cookie))
           }
         }
       )
@@ -557,7 +555,7 @@ describe.each(implementations)('$name', ({ session }) => {
         session,
         {},
         (req, res) => {
-          ;(req.session as Data).hit = true
+          data(req).hit = true
           res.write('hello, ')
           res.end('world')
         },
@@ -571,7 +569,7 @@ describe.each(implementations)('$name', ({ session }) => {
     it('res.write and res.end replaced after the middleware still work', async () => {
       const { client } = await plainApp(session, {}, (req, res) => {
         patchWrites(res)
-        ;(req.session as Data).hit = true
+        data(req).hit = true
         res.write('hello, ')
         res.end('world')
       })
@@ -621,7 +619,7 @@ describe.each(implementations)('$name', ({ session }) => {
         { store, unset: 'destroy' },
         {
           respond: (req, res) => {
-            ;(req as unknown as { session: null }).session = null
+            dropSession(req)
             res.end('session destroyed')
           }
         }
@@ -635,7 +633,7 @@ describe.each(implementations)('$name', ({ session }) => {
     /** Count visits; on the second, drop req.session. */
     function dropOnSecond(req: Request, res: Response): void {
       data(req).views = (data(req).views ?? 0) + 1
-      if (data(req).views === 2) (req as unknown as { session: null }).session = null
+      if (data(req).views === 2) dropSession(req)
       res.end()
     }
 
@@ -644,7 +642,7 @@ describe.each(implementations)('$name', ({ session }) => {
       const { client } = await sessionApp(session, { store }, { respond: dropOnSecond })
       const first = await client.get('/')
       await client.get('/').set('Cookie', cookieHeader(first)).expect(200)
-      expect(JSON.parse(store.sessions[sessionId(first)]).views).toBe(1)
+      expect((JSON.parse(store.sessions[sessionId(first)]) as TestData).views).toBe(1)
     })
 
     it('with "destroy", a session set to null is removed from the store', async () => {
@@ -662,7 +660,7 @@ describe.each(implementations)('$name', ({ session }) => {
         { store, unset: 'destroy' },
         {
           respond: (req, res) => {
-            ;(req as unknown as { session: null }).session = null
+            dropSession(req)
             res.end()
           }
         }
@@ -682,7 +680,7 @@ describe.each(implementations)('$name', ({ session }) => {
             const views = (data(req).views ?? 0) + 1
             data(req).views = views
             if (views > 1) {
-              ;(req as unknown as { session: null }).session = null
+              dropSession(req)
               res.write('destroyed\n')
             }
             res.end('hits: ' + views)
@@ -739,7 +737,9 @@ describe.each(implementations)('$name', ({ session }) => {
 
 /** Wrap res.write and res.end the way compression middleware does. */
 function patchWrites(res: http.ServerResponse): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- wrapped: called below with this
   const end = res.end
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- wrapped: called below with this
   const write = res.write
   res.write = function (this: http.ServerResponse, ...args: unknown[]) {
     return (write as (...a: unknown[]) => boolean).apply(this, args)

@@ -3,20 +3,12 @@
  * methods does to the request and to the store. Each test runs against
  * ours and express-session 1.19.0.
  */
-import type { Request } from 'express'
 import { describe, expect, it } from 'vitest'
-import { countVisits, sessionApp, sleep } from './support/apps.js'
+import { countVisits, data, sessionApp, sleep, type TestData } from './support/apps.js'
 import { cookieHeader, sessionId, setCookies } from './support/cookies.js'
 import { implementations } from './support/implementations.js'
 import { countCalls, storeGet, storeSet } from './support/stores.js'
 import type { SessionData } from '../src/index.js'
-
-type Data = { views?: number; hit?: boolean; url?: string; user?: string; active?: boolean }
-
-/** The session as the application's data. */
-function data(req: Request): Data {
-  return req.session as unknown as Data
-}
 
 describe.each(implementations)('$name', ({ session }) => {
   describe('what req.session holds', () => {
@@ -247,7 +239,7 @@ describe.each(implementations)('$name', ({ session }) => {
       )
       const res = await client.get('/')
       expect(calls.set).toBe(2)
-      expect(((await storeGet(store, sessionId(res))) as unknown as Data).views).toBe(2)
+      expect(((await storeGet(store, sessionId(res))) as TestData).views).toBe(2)
     })
 
     it('save() without a callback still saves', async () => {
@@ -326,7 +318,7 @@ describe.each(implementations)('$name', ({ session }) => {
         }
       )
       const first = await client.get('/')
-      const stored = (await storeGet(store, sessionId(first))) as SessionData & Data
+      const stored = (await storeGet(store, sessionId(first))) as SessionData & TestData
       await storeSet(store, sessionId(first), { ...stored, user: 'changed elsewhere' } as SessionData)
       const res = await client.get('/').set('Cookie', cookieHeader(first))
       expect(res.body).toEqual({ user: 'changed elsewhere', replaced: true, sameId: true })

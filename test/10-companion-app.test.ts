@@ -33,7 +33,7 @@ function fileStore(): FileStore {
   return new FileStore({ dir: path.join(dir, 'sessions'), reapInterval: 0 })
 }
 
-describe('the companion app', () => {
+describe('the companion app (ours only)', () => {
   /** The app on a FileStore in the test folder, listening. */
   async function demo(store: Store = fileStore()) {
     return serve(createApp({ store, secret: 'test secret' }))

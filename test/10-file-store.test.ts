@@ -13,10 +13,10 @@ import type { Request, Response } from 'express'
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { SessionData } from '../src/index.js'
 import { FileStore, type CorruptFileReport } from '../src/stores/file-store.js'
-import { sessionApp } from './support/apps.js'
+import { countVisits, data, sessionApp } from './support/apps.js'
 import { cookieHeader, sessionId } from './support/cookies.js'
 import { implementations } from './support/implementations.js'
-import { storeAll, storedSession, storeGet, storeLength, storeSet, viaCallback } from './support/stores.js'
+import { errorOf, storeAll, storedSession, storeGet, storeLength, storeSet, viaCallback } from './support/stores.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 let dir: string
@@ -28,11 +28,6 @@ afterEach(() => {
   vi.restoreAllMocks()
   fs.rmSync(dir, { recursive: true, force: true })
 })
-
-/** A store call as a promise of the error it reports (or undefined). */
-function errorOf(call: (cb: (err?: unknown) => void) => void): Promise<unknown> {
-  return new Promise((resolve) => call((err) => resolve(err)))
-}
 
 /** A FileStore in the test's folder without a sweeping timer. */
 function fileStore(sub = 'sessions'): FileStore {
@@ -270,15 +265,10 @@ describe('FileStore', () => {
 
   describe.each(implementations)("under $name's middleware", ({ session }) => {
     it('keeps a visit count across requests and across a new store on the same folder', async () => {
-      const respond = (req: { session: unknown }, res: { end: (s: string) => void }) => {
-        const sess = req.session as { views?: number }
-        sess.views = (sess.views ?? 0) + 1
-        res.end(String(sess.views))
-      }
-      const first = await sessionApp(session, { store: fileStore(), resave: false }, { respond })
+      const first = await sessionApp(session, { store: fileStore(), resave: false }, { respond: countVisits })
       const res = await first.client.get('/').expect(200, '1')
       await first.client.get('/').set('Cookie', cookieHeader(res)).expect(200, '2')
-      const restarted = await sessionApp(session, { store: fileStore(), resave: false }, { respond })
+      const restarted = await sessionApp(session, { store: fileStore(), resave: false }, { respond: countVisits })
       await restarted.client.get('/').set('Cookie', cookieHeader(res)).expect(200, '3')
     })
   })
@@ -337,8 +327,7 @@ describe('touch never writes session data', () => {
       const store = fileStore()
       const respond = (req: Request, res: Response) => {
         if (req.path === '/visit') {
-          const sess = req.session as unknown as { views?: number }
-          sess.views = (sess.views ?? 0) + 1
+          data(req).views = (data(req).views ?? 0) + 1
         }
         res.end()
       }
@@ -358,7 +347,7 @@ describe('touch never writes session data', () => {
   })
 })
 
-describe('power cuts', () => {
+describe('power cuts (ours only)', () => {
   it('a write is flushed to the disk before the rename, and the folder after it', async () => {
     const store = fileStore()
     const steps: string[] = []
@@ -457,7 +446,7 @@ describe('power cuts', () => {
   })
 })
 
-describe('expiry racing a save', () => {
+describe('expiry racing a save (ours only)', () => {
   /**
    * Let another store on the same folder save `sid` afresh at the moment
    * `store` first renames or deletes that session's file — the overlap a
@@ -536,7 +525,7 @@ describe('expiry racing a save', () => {
   })
 })
 
-describe('leftover temporary files', () => {
+describe('leftover temporary files (ours only)', () => {
   it('the reaper removes temporary files older than an hour, which only a crash leaves, and keeps newer ones', async () => {
     const store = fileStore()
     const old = path.join(store.dir, '.0~abc.json.123.aaaaaaaaaaaa.tmp')
@@ -558,7 +547,7 @@ describe('leftover temporary files', () => {
   })
 })
 
-describe('a folder that disappears', () => {
+describe('a folder that disappears (ours only)', () => {
   it('a folder deleted under a running store is made again by the next write', async () => {
     const store = fileStore()
     fs.rmSync(store.dir, { recursive: true })
@@ -585,7 +574,7 @@ describe('a folder that disappears', () => {
   })
 })
 
-describe('file names on every file system', () => {
+describe('file names on every file system (ours only)', () => {
   it('ids that differ only in case get file names that differ in more than case', async () => {
     const store = fileStore()
     const ids = ['abc', 'ABC', 'aBc', 'Abc']

@@ -15,7 +15,7 @@ import { Strategy as LocalStrategy } from 'passport-local'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import ours, { type SessionData, type Store } from '../src/index.js'
 import { RedisStore } from '../src/stores/redis-store.js'
-import { sessionApp, type SessionApp } from './support/apps.js'
+import { data, sessionApp, type SessionApp } from './support/apps.js'
 import { cookieHeader, sessionId } from './support/cookies.js'
 import { closeServer } from './support/http.js'
 import { implementations, upstream, type SessionModule } from './support/implementations.js'
@@ -67,7 +67,7 @@ function authRoutes(): express.Router {
   router.use(auth.initialize())
   router.use(auth.session())
   router.get('/visit', (req, res) => {
-    ;(req.session as unknown as { visited: boolean }).visited = true
+    data(req).visited = true
     res.end()
   })
   // @types/passport 1.0.17 types what authenticate() returns as any
@@ -181,7 +181,7 @@ describe.each(implementations)('session-file-store on $name', ({ session }) => {
   })
 })
 
-describe('redis, an optional peer dependency', () => {
+describe('redis, an optional peer dependency (ours only)', () => {
   it("without a client, RedisStore's error says which package to install", () => {
     expect(() => new RedisStore({} as never)).toThrow('a node-redis client (npm install redis)')
   })

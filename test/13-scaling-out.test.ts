@@ -4,7 +4,6 @@
  * the RedisStore's logic against a stand-in client. (The real Redis tests
  * are in integration/, run by npm run test:integration.)
  */
-import { EventEmitter } from 'node:events'
 import { createRequire } from 'node:module'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -12,10 +11,11 @@ import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import ours, { type SessionData, type Store } from '../src/index.js'
 import { FileStore } from '../src/stores/file-store.js'
-import { RedisStore, type RedisLikeClient } from '../src/stores/redis-store.js'
+import { RedisStore } from '../src/stores/redis-store.js'
 import { countVisits, sessionApp } from './support/apps.js'
 import { cookieHeader, sessionId } from './support/cookies.js'
 import { upstream, type SessionModule } from './support/implementations.js'
+import { FakeRedis } from './support/redis.js'
 import { storedSession, viaCallback } from './support/stores.js'
 
 const require = createRequire(import.meta.url)
@@ -96,64 +96,13 @@ describe('a third-party store under ours', () => {
   })
 })
 
-/** A stand-in for a node-redis client: a Map with expiries, and the client's events. */
-class FakeRedis extends EventEmitter implements RedisLikeClient {
-  isReady = true
-  data = new Map<string, { value: string; ttl: number }>()
-  failing: Error | undefined
-  calls: string[] = []
-
-  #check(name: string) {
-    this.calls.push(name)
-    if (this.failing) throw this.failing
-  }
-  async get(key: string) {
-    this.#check('get')
-    return this.data.get(key)?.value ?? null
-  }
-  async set(key: string, value: string, options: { EX: number }) {
-    this.#check('set')
-    this.data.set(key, { value, ttl: options.EX })
-    return 'OK'
-  }
-  async del(keys: string | string[]) {
-    this.#check('del')
-    let n = 0
-    for (const k of [keys].flat()) if (this.data.delete(k)) n++
-    return n
-  }
-  async expire(key: string, seconds: number) {
-    this.#check('expire')
-    const e = this.data.get(key)
-    if (e) e.ttl = seconds
-    return e ? 1 : 0
-  }
-  async mGet(keys: string[]) {
-    this.#check('mGet')
-    return keys.map((k) => this.data.get(k)?.value ?? null)
-  }
-  async *scanIterator(options: { MATCH: string; COUNT: number }) {
-    this.#check('scan')
-    const pattern = new RegExp(
-      '^' +
-        options.MATCH.replace(/\\(.)|([.+^${}()|])|\*/g, (_match, escaped, special) =>
-          escaped ? '\\' + escaped : special ? '\\' + special : '.*'
-        ) +
-        '$'
-    )
-    const keys = [...this.data.keys()].filter((k) => pattern.test(k))
-    for (let i = 0; i < keys.length; i += options.COUNT) yield keys.slice(i, i + options.COUNT)
-  }
-}
-
-describe('RedisStore, with a stand-in client', () => {
+describe('RedisStore, with a stand-in client (ours only)', () => {
   it('keeps each session as JSON under prefix + id, expiring with its cookie', async () => {
     const client = new FakeRedis()
     const store = new RedisStore({ client })
     await viaCallback((cb) => store.set('abc', storedSession(90_000, { user: 'rasmus' }), cb))
-    const entry = client.data.get('sess:abc')
-    expect(entry?.ttl).toBe(90)
-    expect(JSON.parse(entry?.value ?? '')).toMatchObject({ user: 'rasmus' })
+    expect(client.ttl('sess:abc')).toBe(90)
+    expect(JSON.parse(client.strings.get('sess:abc') ?? '')).toMatchObject({ user: 'rasmus' })
     expect(await viaCallback((cb) => store.get('abc', cb))).toMatchObject({ user: 'rasmus' })
     expect(await viaCallback((cb) => store.get('missing', cb))).toBeNull()
   })
@@ -163,7 +112,7 @@ describe('RedisStore, with a stand-in client', () => {
     const store = new RedisStore({ client, ttl: 600, prefix: 'x:' })
     await viaCallback((cb) => store.set('a', storedSession(null), cb))
     await viaCallback((cb) => store.set('b', { cookie: { expires: 'not a date' } } as SessionData, cb))
-    expect([client.data.get('x:a')?.ttl, client.data.get('x:b')?.ttl]).toEqual([600, 600])
+    expect([client.ttl('x:a'), client.ttl('x:b')]).toEqual([600, 600])
   })
 
   it('an expired session is deleted, not stored; touch only moves the expiry', async () => {
@@ -171,27 +120,27 @@ describe('RedisStore, with a stand-in client', () => {
     const store = new RedisStore({ client })
     await viaCallback((cb) => store.set('abc', storedSession(60_000, { n: 1 }), cb))
     await viaCallback((cb) => store.set('abc', storedSession(-5000), cb))
-    expect(client.data.has('sess:abc')).toBe(false)
+    expect(client.strings.has('sess:abc')).toBe(false)
     await viaCallback((cb) => store.set('abc', storedSession(60_000, { n: 1 }), cb))
-    client.calls.length = 0
+    client.commands.length = 0
     await viaCallback((cb) => store.touch('abc', storedSession(120_000, { n: 99 }), cb))
-    expect(client.calls).toEqual(['expire'])
-    expect(client.data.get('sess:abc')?.ttl).toBe(120)
-    expect(JSON.parse(client.data.get('sess:abc')?.value ?? '')).toMatchObject({ n: 1 })
+    expect(client.commands).toEqual(['EXPIRE'])
+    expect(client.ttl('sess:abc')).toBe(120)
+    expect(JSON.parse(client.strings.get('sess:abc') ?? '')).toMatchObject({ n: 1 })
   })
 
   it('all, length and clear use SCAN, page by page, and keep to the prefix even when it holds glob characters', async () => {
     const client = new FakeRedis()
     const store = new RedisStore({ client, prefix: 's*[1]:', scanCount: 3 })
     for (let i = 0; i < 7; i++) await viaCallback((cb) => store.set(`id${i}`, storedSession(60_000, { i }), cb))
-    client.data.set('sXX[1]:id9', { value: '{}', ttl: 1 })
-    client.data.set('other:id1', { value: '{}', ttl: 1 })
+    client.strings.set('sXX[1]:id9', '{}')
+    client.strings.set('other:id1', '{}')
     const all = await viaCallback<Record<string, SessionData> | null>((cb) => store.all(cb))
     expect(Object.keys(all ?? {}).sort()).toEqual(['id0', 'id1', 'id2', 'id3', 'id4', 'id5', 'id6'])
     expect(await viaCallback((cb) => store.length(cb))).toBe(7)
     await viaCallback((cb) => store.clear(cb))
-    expect([...client.data.keys()].sort()).toEqual(['other:id1', 'sXX[1]:id9'])
-    expect(client.calls).not.toContain('keys')
+    expect([...client.strings.keys()].sort()).toEqual(['other:id1', 'sXX[1]:id9'])
+    expect(client.commands).not.toContain('KEYS')
   })
 
   it('every client failure reaches the callback', async () => {
@@ -215,7 +164,7 @@ describe('RedisStore, with a stand-in client', () => {
 
   it('corrupt JSON is reported, not thrown', async () => {
     const client = new FakeRedis()
-    client.data.set('sess:bad', { value: '{"cookie":', ttl: 10 })
+    client.strings.set('sess:bad', '{"cookie":')
     await expect(viaCallback((cb) => new RedisStore({ client }).get('bad', cb))).rejects.toThrow(
       /corrupt session in Redis under sess:bad/
     )
@@ -229,7 +178,7 @@ describe('RedisStore, with a stand-in client', () => {
     store.destroy('a')
     store.clear()
     await new Promise((resolve) => setImmediate(resolve))
-    expect(client.calls).toEqual(expect.arrayContaining(['set', 'expire', 'del', 'scan']))
+    expect(client.commands).toEqual(expect.arrayContaining(['SET', 'EXPIRE', 'DEL', 'SCAN']))
   })
 
   it('refuses to start without a client', () => {

@@ -25,7 +25,7 @@ describe.each(implementations)('$name', ({ session }) => {
   })
 })
 
-describe('BoundedMemoryStore', () => {
+describe('BoundedMemoryStore (ours only)', () => {
   it('holds at most max sessions however many arrive: the most recent ones', async () => {
     const store = new BoundedMemoryStore({ max: 10 })
     for (let i = 0; i < 50; i++) await storeSet(store, `s${i}`, storedSession(60_000))

@@ -25,7 +25,8 @@ import { cookieHeader, sessionId } from './support/cookies.js'
 import { serve } from './support/http.js'
 import { implementations, type SessionModule } from './support/implementations.js'
 import { storedSession, storeGet, storeSet, viaCallback } from './support/stores.js'
-import { data, FakeRedis, route } from './14-what-users-ask.helpers.js'
+import { data, route } from './support/apps.js'
+import { FakeRedis } from './support/redis.js'
 
 /** The stores the index is proven over; each makes a fresh store (and the index to use with it). */
 const stores: Array<{ name: string; make: (session: SessionModule) => { store: Store; index?: SessionIndex } }> = [
@@ -243,7 +244,7 @@ describe.each(implementations)('$name', ({ session }) => {
   })
 })
 
-describe('the indexes', () => {
+describe('the indexes (ours only)', () => {
   it('a node-redis 5 client fits RedisIndexClient', () => {
     expectTypeOf<ReturnType<typeof createClient>>().toExtend<RedisIndexClient>()
   })

@@ -14,13 +14,12 @@ import { sessionPromises } from '../src/extras/promises.js'
 import { StaleSessionError, versionStore, type VersionOptions } from '../src/extras/versioned-store.js'
 import { indexSessionsByUser } from '../src/extras/log-out-everywhere.js'
 import { guardStore } from '../src/stores/guarded-store.js'
-import { eventually } from './support/apps.js'
+import { data, eventually, gate, type Gate, route, type TestData as Data } from './support/apps.js'
 import { cookieHeader, sessionId } from './support/cookies.js'
 import { serve } from './support/http.js'
 import { implementations, type SessionModule } from './support/implementations.js'
 import { storeGet, storeSet, viaCallback } from './support/stores.js'
 import { FileStore } from '../src/stores/file-store.js'
-import { data, gate, route, type Data, type Gate } from './14-what-users-ask.helpers.js'
 
 /** Keep both carts' items: the merge a cart wants. */
 const unionOfCarts = (stored: SessionData, mine: SessionData): SessionData => {
@@ -216,7 +215,7 @@ describe.each(implementations)('$name', ({ session }) => {
   })
 })
 
-describe('versionStore, called directly', () => {
+describe('versionStore, called directly (ours only)', () => {
   const store = () =>
     versionStore(new implementations[0].session.MemoryStore(), { key: 'rev' } satisfies VersionOptions)
   const session = (rev: number | undefined, fields: Record<string, unknown>) =>
@@ -256,7 +255,7 @@ describe('versionStore, called directly', () => {
   })
 })
 
-describe('the store wrappers together', () => {
+describe('the store wrappers together (ours only)', () => {
   it('versionStore, indexSessionsByUser and guardStore compose on one store, each doing its part', async () => {
     const store = guardStore(versionStore(new implementations[0].session.MemoryStore(), { merge: unionOfCarts }))
     const sessions = indexSessionsByUser(store, { userOf: (sess) => (sess as Data).user })

@@ -7,11 +7,10 @@ import { promisify } from 'node:util'
 import type { Request, Response } from 'express'
 import { describe, expect, it } from 'vitest'
 import { sessionPromises } from '../src/extras/promises.js'
-import { sessionApp } from './support/apps.js'
+import { data, route, sessionApp, type TestData as Data } from './support/apps.js'
 import { cookieHeader, sessionId } from './support/cookies.js'
 import { implementations } from './support/implementations.js'
 import { storeGet, storeSet } from './support/stores.js'
-import { data, route, type Data } from './14-what-users-ask.helpers.js'
 
 /** A promise's outcome as text: its error's message when it rejects. */
 function outcome(promise: Promise<void>): Promise<string> {

@@ -8,12 +8,11 @@ import { describe, expect, it } from 'vitest'
 import type { SessionOptions } from '../src/index.js'
 import { sessionPromises } from '../src/extras/promises.js'
 import { regenerateKeeping } from '../src/extras/regenerate-keeping.js'
-import { withDefaults } from './support/apps.js'
+import { data, route, type TestData as Data, withDefaults } from './support/apps.js'
 import { cookieHeader, sessionId } from './support/cookies.js'
 import { serve } from './support/http.js'
 import { implementations, type SessionModule } from './support/implementations.js'
 import { storeGet } from './support/stores.js'
-import { data, route, type Data } from './14-what-users-ask.helpers.js'
 
 /** Copy every key of the old session onto the new one: the request the allow-list answers. */
 async function regenerateKeepingEverything(req: Request): Promise<void> {
@@ -98,7 +97,7 @@ describe.each(implementations)('$name', ({ session }) => {
   })
 })
 
-describe('what can be listed', () => {
+describe('what can be listed (ours only)', () => {
   /** A stand-in request whose session records what regenerate left behind. */
   function fakeRequest(data: Record<string, unknown>) {
     const req: { session?: Record<string, unknown> } = {}

@@ -9,11 +9,10 @@ import request from 'supertest'
 import { describe, expect, it } from 'vitest'
 import type { Store } from '../src/index.js'
 import { saveThenRedirect } from '../src/extras/save-then-redirect.js'
-import { eventually } from './support/apps.js'
+import { data, eventually, route } from './support/apps.js'
 import { serve } from './support/http.js'
 import { implementations, type SessionModule } from './support/implementations.js'
 import { holdSets } from './support/stores.js'
-import { data, route } from './14-what-users-ask.helpers.js'
 
 /** A login that redirects home, with or without the helper; home says who is logged in. */
 async function loginApp(session: SessionModule, store: Store, useHelper: boolean) {

@@ -8,13 +8,35 @@ import {
   codeInHeadingAnchors,
   dropLineAnchors,
   headingOf,
+  joinTexts,
   linkSymbols,
   siteAnchor,
   siteAnchors,
-  siteHeadingLinks
+  siteHeadingLinks,
+  unlinkedSymbols
 } from '../scripts/typedoc/plugin.js'
 
 const store = { name: 'Store' } as Reflection
+const session = { name: 'Session' } as Reflection
+
+/** Finds Store and Session, as the site's reflections would. */
+const find = (name: string) => ({ Store: store, Session: session })[name]
+
+/** `[`name`](path)` as TypeDoc 0.28 hands it over: five parts, the text before and after included. */
+function written(before: string, name: string, path: string, after: string): CommentDisplayPart[] {
+  return [
+    { kind: 'text', text: before + '[' },
+    { kind: 'code', text: '`' + name + '`' },
+    { kind: 'text', text: '](' },
+    { kind: 'relative-link', text: path, target: undefined, targetAnchor: undefined },
+    { kind: 'text', text: ')' + after }
+  ]
+}
+
+/** The link linkSymbols makes in place of a written one. */
+function linked(target: Reflection): CommentDisplayPart {
+  return { kind: 'inline-tag', tag: '@linkcode', text: target.name, target }
+}
 
 describe('the docs plugin', () => {
   it('names a document after its first level-one heading, without backticks and with a plain separator', () => {
@@ -28,38 +50,74 @@ describe('the docs plugin', () => {
   })
 
   it('turns [`Store`](…/src/….ts) into a link to the Store reflection', () => {
-    const parts: CommentDisplayPart[] = [
-      { kind: 'text', text: 'see [' },
-      { kind: 'code', text: '`Store`' },
-      { kind: 'text', text: '](' },
-      { kind: 'relative-link', text: '../../src/session/store.ts', target: undefined, targetAnchor: undefined },
-      { kind: 'text', text: ') for more' }
-    ]
-    expect(linkSymbols(parts, (name) => (name === 'Store' ? store : undefined))).toEqual([
+    expect(linkSymbols(written('see ', 'Store', '../../src/session/store.ts', ' for more'), find)).toEqual([
       { kind: 'text', text: 'see ' },
-      { kind: 'inline-tag', tag: '@linkcode', text: 'Store', target: store },
+      linked(store),
       { kind: 'text', text: ' for more' }
     ])
   })
 
   it('leaves links to unknown symbols, and links to files outside src/, as they are', () => {
-    const unknown: CommentDisplayPart[] = [
-      { kind: 'text', text: '[' },
-      { kind: 'code', text: '`Nothing`' },
-      { kind: 'text', text: '](' },
-      { kind: 'relative-link', text: '../../src/index.ts', target: undefined, targetAnchor: undefined },
-      { kind: 'text', text: ')' }
-    ]
-    const outside: CommentDisplayPart[] = [
-      { kind: 'text', text: '[' },
-      { kind: 'code', text: '`Store`' },
-      { kind: 'text', text: '](' },
-      { kind: 'relative-link', text: '../../test/06-store.test.ts', target: undefined, targetAnchor: undefined },
-      { kind: 'text', text: ')' }
-    ]
-    const find = (name: string) => (name === 'Store' ? store : undefined)
+    const unknown = written('', 'Nothing', '../../src/index.ts', '')
+    const outside = written('', 'Store', '../../test/06-store.test.ts', '')
     expect(linkSymbols(unknown, find)).toEqual(unknown)
     expect(linkSymbols(outside, find)).toEqual(outside)
+  })
+
+  it('links whatever way the text around the link is cut into parts, and a link with a line anchor', () => {
+    const [, code, , link] = written('see ', 'Store', '../../src/session/store.ts#L12', ' for more')
+    const cut: CommentDisplayPart[] = [
+      { kind: 'text', text: 'see' },
+      { kind: 'text', text: ' ' },
+      { kind: 'text', text: '[' },
+      code,
+      { kind: 'text', text: ']' },
+      { kind: 'text', text: '(' },
+      link,
+      { kind: 'text', text: ')' },
+      { kind: 'text', text: ' for more' }
+    ]
+    expect(linkSymbols(cut, find)).toEqual([
+      { kind: 'text', text: 'see ' },
+      linked(store),
+      { kind: 'text', text: ' for more' }
+    ])
+  })
+
+  it('links two written links in a row, where the text after the first opens the second', () => {
+    const first = written('', 'Store', '../../src/session/store.ts', ' and ')
+    const second = written('', 'Session', '../../src/session/session.ts', '.')
+    const [closeFirst, openSecond] = [first[4], second[0]]
+    const parts = [...first.slice(0, 4), { kind: 'text', text: closeFirst.text + openSecond.text }, ...second.slice(1)]
+    expect(linkSymbols(parts as CommentDisplayPart[], find)).toEqual([
+      { kind: 'text', text: '' },
+      linked(store),
+      { kind: 'text', text: ' and ' },
+      linked(session),
+      { kind: 'text', text: '.' }
+    ])
+  })
+
+  it('reports a written link to a known symbol that was not turned into a link, and nothing once it was', () => {
+    // the shape a TypeDoc that left the path as plain text would hand over
+    const plain: CommentDisplayPart[] = [
+      { kind: 'text', text: 'see [' },
+      { kind: 'code', text: '`Store`' },
+      { kind: 'text', text: '](../../src/session/store.ts) and [' },
+      { kind: 'code', text: '`Nothing`' },
+      { kind: 'text', text: '](../../src/index.ts)' }
+    ]
+    expect(unlinkedSymbols(linkSymbols(plain, find), find)).toEqual(['Store'])
+    expect(
+      unlinkedSymbols(linkSymbols(written('see ', 'Store', '../../src/session/store.ts', ''), find), find)
+    ).toEqual([])
+  })
+
+  it('joins adjacent text parts and nothing else', () => {
+    const code: CommentDisplayPart = { kind: 'code', text: '`x`' }
+    expect(
+      joinTexts([{ kind: 'text', text: 'a' }, { kind: 'text', text: 'b' }, code, { kind: 'text', text: 'c' }])
+    ).toEqual([{ kind: 'text', text: 'ab' }, code, { kind: 'text', text: 'c' }])
   })
 
   it("drops GitHub's line anchors from links to source files, and keeps other anchors", () => {

@@ -27,7 +27,7 @@ export interface IndexCostRow {
 /** A session as a request carries it: an hour-long cookie and a user. */
 function sessionOf(user: string): SessionData {
   const expires = new Date(Date.now() + 3_600_000)
-  return { cookie: { originalMaxAge: 3_600_000, expires, httpOnly: true, path: '/' }, user, views: 3 } as never
+  return { cookie: { originalMaxAge: 3_600_000, expires, httpOnly: true, path: '/' }, user, views: 3 }
 }
 
 /** `store[method](sid, sess)` as a promise. */

@@ -48,25 +48,54 @@ export function headingOf(content: CommentDisplayPart[]): string | undefined {
 }
 
 /**
+ * Join runs of adjacent text parts into one. TypeDoc may cut a text
+ * anywhere (at a line break, before a link); joined, the parts read the
+ * same and a pattern over them does not depend on where the cuts fell.
+ */
+export function joinTexts(content: CommentDisplayPart[]): CommentDisplayPart[] {
+  const out: CommentDisplayPart[] = []
+  for (const part of content) {
+    const last = out[out.length - 1]
+    if (part.kind === 'text' && last?.kind === 'text')
+      out[out.length - 1] = { kind: 'text', text: last.text + part.text }
+    else out.push(part)
+  }
+  return out
+}
+
+/** The symbol a code span names: `Name`, `a.b` or `name()`, without backticks and parentheses. */
+function symbolOf(part: CommentDisplayPart | undefined): string | undefined {
+  return part?.kind === 'code' ? /^`([\w.]+)(?:\(\))?`$/.exec(part.text)?.[1] : undefined
+}
+
+/** Whether a link's path (an anchor after `#` allowed) is a TypeScript file under `src/`. */
+function isSourceLink(part: CommentDisplayPart | undefined): boolean {
+  return part?.kind === 'relative-link' && /(^|\/)src\/[^#]+\.ts(#.*)?$/.test(part.text)
+}
+
+/**
  * Turn `[`Name`](path/to/src/file.ts)` into a link to the reflection called
  * `Name` (a trailing `()` is allowed), wherever such a reflection exists.
+ * After the text parts are joined, such a link is five parts: text ending
+ * in `[`, the code span, the text `](`, the relative link, text starting
+ * with `)`.
  */
 export function linkSymbols(
   content: CommentDisplayPart[],
   find: (name: string) => Reflection | undefined
 ): CommentDisplayPart[] {
+  const parts = joinTexts(content)
   const out: CommentDisplayPart[] = []
-  for (let i = 0; i < content.length; i++) {
-    const [open, code, middle, link, close] = content.slice(i, i + 5)
-    const name = code?.kind === 'code' ? /^`([\w.]+)(?:\(\))?`$/.exec(code.text)?.[1] : undefined
+  for (let i = 0; i < parts.length; i++) {
+    const [open, code, middle, link, close] = parts.slice(i, i + 5)
+    const name = symbolOf(code)
     const target = name !== undefined ? find(name) : undefined
     if (
       open?.kind === 'text' &&
       open.text.endsWith('[') &&
       middle?.kind === 'text' &&
       middle.text === '](' &&
-      link?.kind === 'relative-link' &&
-      /(^|\/)src\/.+\.ts$/.test(link.text) &&
+      isSourceLink(link) &&
       close?.kind === 'text' &&
       close.text.startsWith(')') &&
       target !== undefined &&
@@ -74,13 +103,29 @@ export function linkSymbols(
     ) {
       out.push({ kind: 'text', text: open.text.slice(0, -1) })
       out.push({ kind: 'inline-tag', tag: '@linkcode', text: code.text.slice(1, -1), target })
-      out.push({ kind: 'text', text: close.text.slice(1) })
-      i += 4
+      // what follows the ")" is looked at next: it may open the next link ("… and [")
+      parts[i + 4] = { kind: 'text', text: close.text.slice(1) }
+      i += 3
       continue
     }
-    out.push(content[i])
+    out.push(parts[i])
   }
-  return out
+  return joinTexts(out)
+}
+
+/**
+ * The names written as `[`Name`](…/src/….ts)` that still stand as plain
+ * Markdown although a reflection of that name exists: what
+ * {@link linkSymbols} should have turned into links and did not, because
+ * TypeDoc cut the text in a way it does not expect.
+ */
+export function unlinkedSymbols(
+  content: CommentDisplayPart[],
+  find: (name: string) => Reflection | undefined
+): string[] {
+  const text = content.map((part) => (part.kind === 'inline-tag' ? '' : part.text)).join('')
+  const written = text.matchAll(/\[`([\w.]+)(?:\(\))?`\]\((?:[^)\s]*\/)?src\/[^)\s#]+\.ts(?:#[^)\s]*)?\)/g)
+  return [...written].map((match) => match[1]).filter((name) => find(name) !== undefined)
 }
 
 /** Drop GitHub's line anchors (`#L12` or `#L12-L30`) from relative links, which the site cannot honour. */
@@ -244,10 +289,16 @@ export function load(app: Application): void {
       const target = part.target === undefined ? undefined : project.files.resolve(part.target, project)
       return typeof target === 'object' ? anchors.get(target) : undefined
     }
-    const fix = (content: CommentDisplayPart[]) =>
-      siteHeadingLinks(dropLineAnchors(linkSymbols(content, find)), siteAnchors(markdownOf(content)), anchorsOf)
-    for (const doc of documents) doc.content = fix(doc.content)
-    if (project.readme) project.readme = fix(project.readme)
+    /** Link the symbols of one document, and warn (an error, in this build) about any link it could not make. */
+    const rewrite = (content: CommentDisplayPart[], where: string) => {
+      const linked = linkSymbols(content, find)
+      for (const name of unlinkedSymbols(linked, find)) {
+        app.logger.warn(`${where}: [\`${name}\`](…) names an API page but was not turned into a link to it`)
+      }
+      return siteHeadingLinks(dropLineAnchors(linked), siteAnchors(markdownOf(content)), anchorsOf)
+    }
+    for (const doc of documents) doc.content = rewrite(doc.content, doc.name)
+    if (project.readme) project.readme = rewrite(project.readme, 'README.md')
   })
 
   app.renderer.on(RendererEvent.END, (event: RendererEvent) => {

@@ -167,7 +167,7 @@ export interface CookieConstructor {
 // #endregion types
 
 // #region exports (session/cookie.js 25)
-export { Cookie as default, Cookie, Cookie as 'module.exports' }
+export { Cookie as default, Cookie, Cookie as 'module.exports' } // what require() of this file returns
 // #endregion exports
 
 // #region constructor (session/cookie.js 17-45)

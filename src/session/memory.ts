@@ -52,7 +52,7 @@ export interface MemoryStoreConstructor {
 // #endregion types
 
 // #region exports (session/memory.js 29-33)
-export { MemoryStore as default, MemoryStore, MemoryStore as 'module.exports' }
+export { MemoryStore as default, MemoryStore, MemoryStore as 'module.exports' } // what require() of this file returns
 // #endregion exports
 
 // #region constructor (session/memory.js 35-43)

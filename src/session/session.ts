@@ -135,7 +135,7 @@ export interface SessionConstructor {
 // #endregion session-interface
 
 // #region exports (session/session.js 10-14)
-export { Session as default, Session, Session as 'module.exports' }
+export { Session as default, Session, Session as 'module.exports' } // what require() of this file returns
 // #endregion exports
 
 // #region constructor (session/session.js 16-36)

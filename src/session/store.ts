@@ -91,7 +91,7 @@ export interface StoreConstructor {
 // #endregion types
 
 // #region exports (session/store.js 20-25)
-export { Store as default, Store, Store as 'module.exports' }
+export { Store as default, Store, Store as 'module.exports' } // what require() of this file returns
 // #endregion exports
 
 // #region constructor (session/store.js 27-34)

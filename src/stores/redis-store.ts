@@ -127,11 +127,12 @@ export class RedisStore extends Store {
         try {
           sess = json === null ? null : (JSON.parse(json) as SessionData)
         } catch (err) {
-          return callback(new Error(`corrupt session in Redis under ${this.prefix + sid}: ${(err as Error).message}`))
+          const reason = (err as Error).message
+          return callBack(callback, new Error(`corrupt session in Redis under ${this.prefix + sid}: ${reason}`))
         }
-        callback(null, sess)
+        callBack(callback, null, sess)
       },
-      (err: unknown) => callback(err)
+      (err: unknown) => callBack(callback, err)
     )
   }
 
@@ -169,7 +170,7 @@ export class RedisStore extends Store {
   override all(callback: (err: unknown, sessions?: Record<string, SessionData> | null) => void): void {
     this.#scan()
       .then(async (keys) => {
-        const sessions: Record<string, SessionData> = Object.create(null)
+        const sessions = Object.create(null) as Record<string, SessionData>
         for (let i = 0; i < keys.length; i += this.#scanCount) {
           const page = keys.slice(i, i + this.#scanCount)
           const values = await this.#client.mGet(page)
@@ -180,16 +181,16 @@ export class RedisStore extends Store {
         return sessions
       })
       .then(
-        (sessions) => callback(null, sessions),
-        (err: unknown) => callback(err)
+        (sessions) => callBack(callback, null, sessions),
+        (err: unknown) => callBack(callback, err)
       )
   }
 
   /** How many sessions there are, counted with SCAN. */
   override length(callback: (err: unknown, length?: number) => void): void {
     this.#scan().then(
-      (keys) => callback(null, keys.length),
-      (err: unknown) => callback(err)
+      (keys) => callBack(callback, null, keys.length),
+      (err: unknown) => callBack(callback, err)
     )
   }
 
@@ -223,8 +224,18 @@ export class RedisStore extends Store {
 // #endregion private-methods
 
 // #region settle
-/** A callback that runs once, with nothing or an error. */
+/**
+ * Call a store callback on a later turn of the event loop, as MemoryStore
+ * does, and never from inside a promise's reaction: there, an exception the
+ * callback throws would become a rejected promise that nobody handles; here
+ * it is an uncaught exception, as with any other store.
+ */
+function callBack<A extends unknown[]>(callback: ((...args: A) => void) | undefined, ...args: A): void {
+  if (callback) setImmediate(callback, ...args)
+}
+
+/** A handler for a promise's outcome that calls back with nothing or the error. */
 function settle(callback?: SessionCallback): (err?: unknown) => void {
-  return (err?: unknown) => callback?.(err ?? undefined)
+  return (err?: unknown) => callBack(callback, err ?? undefined)
 }
 // #endregion settle

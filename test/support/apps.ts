@@ -38,6 +38,11 @@ export function withDefaults(options: SessionOptions = {}): SessionOptions {
   return opts
 }
 
+/** What the error handlers answer for an error: its message, or the value itself as text. */
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
 /** Build and start an app running `session(withDefaults(options))`. */
 export async function sessionApp(
   session: SessionModule,
@@ -60,10 +65,7 @@ export async function sessionApp(
       lateErrors.push(err)
       return
     }
-    res
-      .status(500)
-      .type('text')
-      .send(err instanceof Error ? err.message : String(err))
+    res.status(500).type('text').send(messageOf(err))
   })
   const served = await serve(app)
   return { ...served, app, lateErrors }
@@ -81,6 +83,27 @@ export async function eventually(check: () => void): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
   }
+}
+
+/** A step a test controls: the route says it has `entered`, then waits until the test calls `open`. */
+export interface Gate {
+  open: () => void
+  opened: Promise<void>
+  enter: () => void
+  entered: Promise<void>
+}
+
+/** Make a {@link Gate}. */
+export function gate(): Gate {
+  let open = () => {}
+  const opened = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  let enter = () => {}
+  const entered = new Promise<void>((resolve) => {
+    enter = resolve
+  })
+  return { open, opened, enter, entered }
 }
 
 /** Resolve after `ms` milliseconds. */
@@ -102,7 +125,7 @@ export async function plainApp(
     middleware(req, res, (err) => {
       if (err && !res.headersSent) {
         res.statusCode = 500
-        res.end(err instanceof Error ? err.message : String(err))
+        res.end(messageOf(err))
         return
       }
       if (err) {
@@ -116,9 +139,57 @@ export async function plainApp(
   return { ...served, app: express(), lateErrors }
 }
 
+/**
+ * What the tests keep in a session, every field optional. The library's
+ * `SessionData` does not carry them: an application adds its own fields by
+ * augmenting it (demo/app.ts does), and a test file keeps to this one type.
+ */
+export interface TestData {
+  views?: number
+  user?: string
+  hit?: boolean
+  url?: string
+  active?: boolean
+  n?: number
+  a?: number
+  b?: number
+  owner?: string
+  visited?: boolean
+  cart?: string[]
+  returnTo?: string
+  isAdmin?: boolean
+  _version?: number
+  /** An object that holds a property named `cookie`, deeper in the data than the session's own cookie. */
+  nested?: { cookie: number }
+}
+
+/** The session of a request (Express's or a bare `node:http` one) as the test's data. */
+export function data(req: { session?: unknown }): TestData {
+  return req.session as TestData
+}
+
+/** Take the session off a request, as an application does with `req.session = null`. */
+export function dropSession(req: { session?: unknown }): void {
+  ;(req as { session: null }).session = null
+}
+
 /** The route most tests use: count visits in the session and answer with the count. */
 export function countVisits(req: Request, res: Response): void {
-  const sess = req.session as unknown as { views?: number }
+  const sess = data(req)
   sess.views = (sess.views ?? 0) + 1
   res.end(String(sess.views))
+}
+
+/** An async route for `sessionApp`'s `respond`: a rejection goes to `next(err)`, as Express 5 does. */
+export function route(
+  handler: (req: Request, res: Response) => Promise<void>
+): (req: Request, res: Response, next: NextFunction) => void {
+  return (req, res, next) => {
+    handler(req, res).catch(next)
+  }
+}
+
+/** A route that reads the session and changes nothing: it answers with the visit count. */
+export function readOnly(req: Request, res: Response): void {
+  res.end(String(data(req).views))
 }

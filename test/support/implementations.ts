@@ -1,7 +1,9 @@
 /**
  * The two implementations the behaviour tests run against: ours, and the
  * real express-session 1.19.0 as the reference. A behaviour that holds for
- * one and not the other is a fidelity bug.
+ * one and not the other is a fidelity bug. A suite that runs against ours
+ * alone (our stores, the extras, the demo, the attacks of chapter 11) says
+ * so in its title: "(ours only)".
  */
 import { createRequire } from 'node:module'
 import ours from '../../src/index.js'

@@ -6,32 +6,27 @@ import type { SessionData, Store } from '../../src/index.js'
 
 /** `store.get` as a promise. */
 export function storeGet(store: Store, sid: string): Promise<SessionData | null | undefined> {
-  return new Promise((resolve, reject) => {
-    store.get(sid, (err, sess) => (err ? reject(err) : resolve(sess)))
-  })
+  return viaCallback((cb) => store.get(sid, cb))
 }
 
 /** `store.set` as a promise. */
-export function storeSet(store: Store, sid: string, sess: SessionData): Promise<void> {
-  return new Promise((resolve, reject) => {
-    store.set(sid, sess, (err) => (err ? reject(err) : resolve()))
-  })
+export async function storeSet(store: Store, sid: string, sess: SessionData): Promise<void> {
+  await viaCallback((cb) => store.set(sid, sess, cb))
 }
 
 /** `store.length` as a promise. */
-export function storeLength(store: Store): Promise<number> {
-  return new Promise((resolve, reject) => {
-    if (!store.length) return reject(new Error('store has no length()'))
-    store.length((err, n) => (err ? reject(err) : resolve(n as number)))
-  })
+export async function storeLength(store: Store): Promise<number> {
+  if (!store.length) throw new Error('store has no length()')
+  const length = store.length.bind(store)
+  return (await viaCallback<number>((cb) => length(cb))) as number
 }
 
-/** `store.all` as a promise. */
-export function storeAll(store: Store): Promise<Record<string, SessionData>> {
-  return new Promise((resolve, reject) => {
-    if (!store.all) return reject(new Error('store has no all()'))
-    store.all((err, all) => (err ? reject(err) : resolve(all as Record<string, SessionData>)))
-  })
+/** `store.all` as a promise: the sessions by id. */
+export async function storeAll(store: Store): Promise<Record<string, SessionData>> {
+  if (!store.all) throw new Error('store has no all()')
+  const all = store.all.bind(store)
+  const sessions = await viaCallback<Record<string, SessionData> | SessionData[] | null>((cb) => all(cb))
+  return sessions as Record<string, SessionData>
 }
 
 /** Count calls to a store's methods, passing them through. */
@@ -42,6 +37,7 @@ export function countCalls(
   const counts: Record<string, number> = {}
   for (const method of methods) {
     counts[method] = 0
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the store's own this
     const original = store[method] as (...args: unknown[]) => void
     ;(store as unknown as Record<string, unknown>)[method] = function (this: Store, ...args: unknown[]) {
       counts[method]++
@@ -53,6 +49,7 @@ export function countCalls(
 
 /** Hold every `set` on a store until the test releases it. */
 export function holdSets(store: Store): { release: () => void; pending: () => number } {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the store's own this
   const original = store.set
   const waiting: Array<() => void> = []
   store.set = function (this: Store, sid, sess, cb) {
@@ -72,7 +69,7 @@ export function syncStore(StoreBase: new () => Store): Store & { sessions: Map<s
   store.sessions = new Map()
   store.get = (sid, cb) => {
     const json = store.sessions.get(sid)
-    cb(null, json ? JSON.parse(json) : undefined)
+    cb(null, json ? (JSON.parse(json) as SessionData) : undefined)
   }
   store.set = (sid, sess, cb) => {
     store.sessions.set(sid, JSON.stringify(sess))
@@ -91,7 +88,20 @@ export function storedSession(ms: number | null, extra: Record<string, unknown> 
   return { cookie: { originalMaxAge: ms, expires, httpOnly: true, path: '/' }, ...extra } as SessionData
 }
 
-/** A callback-style call as a promise of its result. */
-export function viaCallback<T>(run: (cb: (err: unknown, value?: T) => void) => void): Promise<T | undefined> {
-  return new Promise((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value))))
+/** What a callback-style call called back with: its error argument exactly as given (null, undefined or an error), and its value. */
+function calledBack<T>(run: (cb: (err: unknown, value?: T) => void) => void): Promise<{ err: unknown; value?: T }> {
+  return new Promise((resolve) => run((err, value) => resolve({ err, value })))
+}
+
+/** A callback-style call as a promise of its result; an error rejects it. */
+export async function viaCallback<T>(run: (cb: (err: unknown, value?: T) => void) => void): Promise<T | undefined> {
+  const { err, value } = await calledBack(run)
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- a store may report anything; the test sees just that
+  if (err) throw err
+  return value
+}
+
+/** A callback-style call as a promise of the error it reported, as given: `null` and `undefined` stay apart. */
+export async function errorOf(run: (cb: (err?: unknown) => void) => void): Promise<unknown> {
+  return (await calledBack(run)).err
 }

@@ -441,7 +441,7 @@ function session(options?: SessionOptions): SessionMiddleware {
         // store implements touch method
         debug('touching')
         // storeImplementsTouch has checked that touch exists
-        store.touch!(req.sessionID as string, req.session as unknown as SessionData, function ontouch(err) {
+        store.touch!(req.sessionID as string, req.session, function ontouch(err) {
           if (err) {
             defer(next, err)
           }

@@ -1,67 +1,30 @@
 /**
- * Helpers shared by chapter 14's tests (this file holds no tests).
+ * A stand-in for a node-redis 5 client, for the tests of RedisStore and of
+ * the Redis session index that need no redis-server: strings and sorted
+ * sets in Maps, with expiry times, a log of the commands sent, and a switch
+ * that makes every command fail.
  */
 import { EventEmitter } from 'node:events'
-import type { NextFunction, Request, Response } from 'express'
-import type { RedisIndexClient } from '../src/extras/log-out-everywhere.js'
-import type { RedisLikeClient } from '../src/stores/redis-store.js'
+import type { RedisIndexClient } from '../../src/extras/log-out-everywhere.js'
+import type { RedisLikeClient } from '../../src/stores/redis-store.js'
 
-/** What the chapter's apps keep in a session. */
-export interface Data {
-  user?: string
-  cart?: string[]
-  returnTo?: string
-  isAdmin?: boolean
-  _version?: number
-}
-
-/** The session as the application's data. */
-export function data(req: Request): Data {
-  return req.session
-}
-
-/** An async route for `sessionApp`'s `respond`: a rejection goes to `next(err)`, as Express 5 does. */
-export function route(
-  handler: (req: Request, res: Response) => Promise<void>
-): (req: Request, res: Response, next: NextFunction) => void {
-  return (req, res, next) => {
-    handler(req, res).catch(next)
-  }
-}
-
-/** A step a test controls: the route says it has `entered`, then waits until the test calls `open`. */
-export interface Gate {
-  open: () => void
-  opened: Promise<void>
-  enter: () => void
-  entered: Promise<void>
-}
-
-/** Make a {@link Gate}. */
-export function gate(): Gate {
-  let open = () => {}
-  const opened = new Promise<void>((resolve) => {
-    open = resolve
-  })
-  let enter = () => {}
-  const entered = new Promise<void>((resolve) => {
-    enter = resolve
-  })
-  return { open, opened, enter, entered }
-}
-
-/**
- * A stand-in for a node-redis client: strings and sorted sets in Maps, with
- * expiry times, and a log of the commands sent. Enough for RedisStore and
- * RedisSessionIndex.
- */
+/** The stand-in client. */
 export class FakeRedis extends EventEmitter implements RedisLikeClient, RedisIndexClient {
   isReady = true
   strings = new Map<string, string>()
   sets = new Map<string, Map<string, number>>()
   /** Key → when it expires (milliseconds since 1970). */
   expiries = new Map<string, number>()
+  /** Every command sent, by its Redis name (`GET`, `SET`, `SCAN`…), in order. */
   commands: string[] = []
+  /** While set, every command is logged and then rejected with this error. */
+  failing: Error | undefined
+
+  /** Seconds until `key` expires, rounded as Redis's TTL rounds; `undefined` for a key without expiry. */
+  ttl(key: string): number | undefined {
+    const at = this.expiries.get(key)
+    return at === undefined ? undefined : Math.round((at - Date.now()) / 1000)
+  }
 
   #alive(key: string): boolean {
     const at = this.expiries.get(key)
@@ -72,10 +35,10 @@ export class FakeRedis extends EventEmitter implements RedisLikeClient, RedisInd
     }
     return this.strings.has(key) || this.sets.has(key)
   }
-  /** Log the command and answer it, as a promise (the stand-in never fails). */
+  /** Log the command and answer it, as a promise: its reply, or the `failing` error. */
   #answer<T>(command: string, reply: () => T): Promise<T> {
     this.commands.push(command)
-    return Promise.resolve(reply())
+    return this.failing ? Promise.reject(this.failing) : Promise.resolve(reply())
   }
   get(key: string) {
     return this.#answer('GET', () => (this.#alive(key) ? (this.strings.get(key) ?? null) : null))
@@ -104,11 +67,12 @@ export class FakeRedis extends EventEmitter implements RedisLikeClient, RedisInd
   mGet(keys: string[]) {
     return this.#answer('MGET', () => keys.map((key) => (this.#alive(key) ? (this.strings.get(key) ?? null) : null)))
   }
+  /** SCAN: the keys that MATCH's glob pattern matches, COUNT keys a page. */
   async *scanIterator(options: { MATCH: string; COUNT: number }) {
-    const prefix = options.MATCH.replace(/\*$/, '')
-    yield await this.#answer('SCAN', () =>
-      [...this.strings.keys()].filter((key) => key.startsWith(prefix) && this.#alive(key))
+    const keys = await this.#answer('SCAN', () =>
+      [...this.strings.keys()].filter((key) => globToRegExp(options.MATCH).test(key) && this.#alive(key))
     )
+    for (let i = 0; i < keys.length; i += options.COUNT) yield keys.slice(i, i + options.COUNT)
   }
   zAdd(key: string, member: { score: number; value: string }) {
     return this.#answer('ZADD', () => {
@@ -148,6 +112,29 @@ export class FakeRedis extends EventEmitter implements RedisLikeClient, RedisInd
       return 1
     })
   }
+}
+
+/**
+ * A SCAN pattern as a regular expression, read as Redis reads it: `*` any
+ * run of characters, `?` one character, `[…]` one of a set (`[^…]` none of
+ * it), and `\` making the next character itself.
+ */
+function globToRegExp(glob: string): RegExp {
+  const literal = (c: string) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  let body = ''
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]
+    const close = c === '[' ? glob.indexOf(']', i + 2) : -1
+    if (c === '\\' && i + 1 < glob.length) body += literal(glob[++i])
+    else if (c === '*') body += '.*'
+    else if (c === '?') body += '.'
+    else if (close !== -1) {
+      const set = glob.slice(i + 1, close)
+      body += (set.startsWith('^') ? '[^' + literal(set.slice(1)) : '[' + literal(set)) + ']'
+      i = close
+    } else body += literal(c)
+  }
+  return new RegExp('^' + body + '$')
 }
 
 /** A score bound as Redis reads it: a number, or -inf / +inf. */

@@ -1,0 +1,81 @@
+/**
+ * Chapter 11 — guardStore on its own: the callback runs exactly once,
+ * whatever the store does, and a call without a callback goes through
+ * untouched.
+ */
+import { describe, expect, it } from 'vitest'
+import { MemoryStore, type SessionData, type Store } from '../src/index.js'
+import { guardStore, StoreTimeoutError } from '../src/stores/guarded-store.js'
+import { sleep } from './support/apps.js'
+import { storedSession, storeGet } from './support/stores.js'
+
+/** A MemoryStore whose get is replaced by `get`. */
+function storeWithGet(get: (sid: string, callback: (err: unknown, sess?: SessionData | null) => void) => void): Store {
+  const store = new MemoryStore()
+  store.get = get
+  return store
+}
+
+/** Every call of a guarded get's callback, collected until the test looks. */
+function answersOf(store: Store, sid = 'abc'): unknown[][] {
+  const answers: unknown[][] = []
+  store.get(sid, (...args: unknown[]) => answers.push(args))
+  return answers
+}
+
+describe('guardStore (ours only)', () => {
+  it('a store that calls back twice: the callback runs once, with the first answer', async () => {
+    const store = guardStore(
+      storeWithGet((_sid, callback) => {
+        callback(null, null)
+        callback(new Error('a second answer'))
+      })
+    )
+    const answers = answersOf(store)
+    await sleep(10)
+    expect(answers).toEqual([[null, null]])
+  })
+
+  it('an answer that comes after the time limit is dropped: the callback has had the timeout', async () => {
+    const store = guardStore(
+      storeWithGet((_sid, callback) => {
+        setTimeout(() => callback(null, null), 40)
+      }),
+      { timeout: 10 }
+    )
+    const answers = answersOf(store)
+    await sleep(80)
+    expect(answers).toEqual([[new StoreTimeoutError('get', 10)]])
+  })
+
+  it('a store that throws something other than an Error: the message says what it threw', async () => {
+    const store = guardStore(
+      storeWithGet(() => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a store that throws a string is the case under test
+        throw 'a string, not an Error'
+      })
+    )
+    const answers = answersOf(store)
+    await sleep(10)
+    expect(answers).toHaveLength(1)
+    expect((answers[0][0] as Error).message).toBe('session store get() threw: a string, not an Error')
+    expect((answers[0][0] as Error).cause).toBe('a string, not an Error')
+  })
+
+  it('a call without a callback goes through to the store as it was made', async () => {
+    const store = guardStore(new MemoryStore())
+    store.set('abc', storedSession(60_000, { user: 'rasmus' }))
+    await sleep(10)
+    expect(await storeGet(store, 'abc')).toMatchObject({ user: 'rasmus' })
+  })
+
+  it('a guarded method taken off its store and called on its own still runs on the store', async () => {
+    const store = guardStore(new MemoryStore())
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- calling it unbound is the case under test
+    const { set } = store
+    await new Promise<void>((resolve, reject) =>
+      set('abc', storedSession(60_000, { user: 'rasmus' }), (err) => (err ? reject(err as Error) : resolve()))
+    )
+    expect(await storeGet(store, 'abc')).toMatchObject({ user: 'rasmus' })
+  })
+})

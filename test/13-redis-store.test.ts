@@ -1,0 +1,86 @@
+/**
+ * Chapter 13 — RedisStore on a stand-in client, where Redis's timing
+ * matters: a key that expires between two commands, and callbacks that
+ * run outside the client's promises.
+ */
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import type { SessionData } from '../src/index.js'
+import { RedisStore } from '../src/stores/redis-store.js'
+import { FakeRedis } from './support/redis.js'
+import { storedSession, viaCallback } from './support/stores.js'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+/**
+ * A script for a fresh process (vitest would catch a stray exception in
+ * this one): store calls whose callbacks each throw an Error named after the
+ * call; it prints how each throw surfaced, as an uncaught exception or as an
+ * unhandled rejection.
+ */
+const THROWING_CALLBACKS = `
+  import { MemoryStore } from './src/index.ts'
+  import { RedisStore } from './src/stores/redis-store.ts'
+  import { FakeRedis } from './test/support/redis.ts'
+  const memory = new MemoryStore()
+  const redis = new RedisStore({ client: new FakeRedis() })
+  const down = new FakeRedis()
+  down.failing = new Error('connection lost')
+  const redisDown = new RedisStore({ client: down })
+  const sess = { cookie: { expires: new Date(Date.now() + 60000) } }
+  const calls = {
+    'MemoryStore get': (cb) => memory.get('a', cb),
+    'RedisStore get': (cb) => redis.get('a', cb),
+    'RedisStore set': (cb) => redis.set('a', sess, cb),
+    'RedisStore touch': (cb) => redis.touch('a', sess, cb),
+    'RedisStore destroy': (cb) => redis.destroy('a', cb),
+    'RedisStore all': (cb) => redis.all(cb),
+    'RedisStore length': (cb) => redis.length(cb),
+    'RedisStore clear': (cb) => redis.clear(cb),
+    'RedisStore get, Redis down': (cb) => redisDown.get('a', cb),
+    'RedisStore set, Redis down': (cb) => redisDown.set('a', sess, cb)
+  }
+  const seen = []
+  process.on('uncaughtException', (err) => seen.push(err.message + ': uncaught exception'))
+  process.on('unhandledRejection', (err) => seen.push(err.message + ': unhandled rejection'))
+  for (const [name, call] of Object.entries(calls)) {
+    call(() => {
+      throw new Error(name)
+    })
+  }
+  const report = () => {
+    if (seen.length < Object.keys(calls).length) return setImmediate(report)
+    console.log(JSON.stringify({ calls: Object.keys(calls), seen }))
+  }
+  report()
+`
+
+describe('RedisStore and time (ours only)', () => {
+  it('a session that expires between SCAN and MGET is left out of all()', async () => {
+    const client = new FakeRedis()
+    const store = new RedisStore({ client })
+    await viaCallback((cb) => store.set('live', storedSession(60_000), cb))
+    await viaCallback((cb) => store.set('dying', storedSession(60_000), cb))
+    const mGet = client.mGet.bind(client)
+    client.mGet = (keys) => {
+      // Redis expires the key after SCAN listed it
+      client.expiries.set('sess:dying', Date.now() - 1)
+      return mGet(keys)
+    }
+    const all = await viaCallback<Record<string, SessionData> | null>((cb) => store.all(cb))
+    expect(Object.keys(all ?? {})).toEqual(['live'])
+  })
+
+  it('a callback that throws is an uncaught exception, as with MemoryStore, and never an unhandled rejection', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', THROWING_CALLBACKS], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 20_000
+    })
+    expect(result.stderr).toBe('')
+    const { calls, seen } = JSON.parse(result.stdout) as { calls: string[]; seen: string[] }
+    expect(calls).toHaveLength(10)
+    expect(seen.sort()).toEqual(calls.map((call) => `${call}: uncaught exception`).sort())
+  }, 30_000)
+})
