@@ -8,7 +8,7 @@ import http from 'node:http'
 import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { Request, Response } from 'express'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   countVisits,
   data,
@@ -22,8 +22,9 @@ import {
 } from './support/apps.js'
 import { cookieHeader, parseSetCookie, sessionCookie, sessionId, setCookies } from './support/cookies.js'
 import { closeServer } from './support/http.js'
-import { bothImplementations, implementations } from './support/implementations.js'
+import { bothImplementations, implementations, type SessionModule } from './support/implementations.js'
 import { countCalls, holdSets, storeGet, syncStore } from './support/stores.js'
+import type { SessionData, Store } from '../src/index.js'
 
 const fixtures = new URL('./fixtures/', import.meta.url)
 
@@ -819,3 +820,290 @@ async function httpsGet(server: https.Server): Promise<{ status?: number; setCoo
     await closeServer(server as unknown as http.Server)
   }
 }
+
+describe.each(implementations)('$name: the res.end proxy, step by step', ({ session }) => {
+  it('a response ended without a body holds back even its headers until the store answers', async () => {
+    const store = new session.MemoryStore()
+    const hold = holdSets(store)
+    const { url } = await sessionApp(
+      session,
+      { store },
+      {
+        respond: (req, res) => {
+          data(req).hit = true
+          res.end()
+        }
+      }
+    )
+    let released = false
+    let headers: 'before the store answered' | 'after the store answered' | undefined
+    const complete = new Promise<void>((resolve, reject) => {
+      http
+        .get(url, (res) => {
+          headers = released ? 'after the store answered' : 'before the store answered'
+          res.resume().on('end', resolve)
+        })
+        .on('error', reject)
+    })
+    await eventually(() => expect(hold.pending()).toBe(1))
+    await sleep(20)
+    released = true
+    hold.release()
+    await complete
+    expect(headers).toBe('after the store answered')
+  })
+
+  it('an empty body sent with res.send("") (Content-Length: 0) reaches the client before the store answers', async () => {
+    const store = new session.MemoryStore()
+    const hold = holdSets(store)
+    const { client } = await sessionApp(
+      session,
+      { store },
+      {
+        respond: (req, res) => {
+          data(req).hit = true
+          res.send('')
+        }
+      }
+    )
+    const res = await client.get('/')
+    expect([res.status, res.headers['content-length'], res.text, hold.pending()]).toEqual([200, '0', '', 1])
+    hold.release()
+    await eventually(() => expect(store.sessions[sessionId(res)]).toBeDefined())
+  })
+
+  it('with "destroy", req.session.destroy() has the store destroy the session twice', async () => {
+    const store = new session.MemoryStore()
+    const destroyed: string[] = []
+    const destroy = store.destroy.bind(store)
+    store.destroy = (sid, cb) => {
+      destroyed.push(sid)
+      destroy(sid, cb)
+    }
+    const { client } = await sessionApp(
+      session,
+      { store, unset: 'destroy' },
+      {
+        respond: (req, res, next) => {
+          if (req.url === '/') return countVisits(req, res)
+          req.session.destroy((err) => (err ? next(err) : res.end('bye')))
+        }
+      }
+    )
+    const first = await client.get('/').expect(200, '1')
+    await client.get('/logout').set('Cookie', cookieHeader(first)).expect(200, 'bye')
+    // once by destroy() itself, once more by the end of the response, which finds req.session gone
+    expect(destroyed).toEqual([sessionId(first), sessionId(first)])
+  })
+
+  it('with "destroy", a bogus req.sessionID is still handed to store.destroy', async () => {
+    const store = new session.MemoryStore()
+    const handed: string[] = []
+    store.destroy = (sid, cb) => {
+      handed.push(typeof sid)
+      cb?.()
+    }
+    const { client } = await sessionApp(
+      session,
+      { store, unset: 'destroy' },
+      {
+        respond: (req, res) => {
+          ;(req as unknown as { sessionID: unknown }).sessionID = function () {}
+          ;(req as unknown as { session: null }).session = null
+          res.end('dropped')
+        }
+      }
+    )
+    await client.get('/').expect(200, 'dropped')
+    expect(handed).toEqual(['function'])
+  })
+
+  it('a bogus req.sessionID on a loaded session is neither saved nor touched', async () => {
+    const store = new session.MemoryStore()
+    const { client } = await sessionApp(
+      session,
+      { store, resave: false },
+      {
+        respond: (req, res) => {
+          if (req.url === '/bogus') (req as unknown as { sessionID: unknown }).sessionID = function () {}
+          res.end()
+        }
+      }
+    )
+    const first = await client.get('/')
+    const calls = countCalls(store, 'set', 'touch')
+    const res = await client.get('/bogus').set('Cookie', cookieHeader(first)).expect(200)
+    expect([calls, setCookies(res)]).toEqual([{ set: 0, touch: 0 }, []])
+  })
+})
+
+/** What a store was told about a session's expiry by one set or touch. */
+interface Told {
+  method: 'set' | 'touch'
+  expires: string | null
+}
+
+/** A store that keeps sessions in a Map and records the expiry each set and touch carries; touch only if asked. */
+function recordingStore(session: SessionModule, withTouch: boolean): { store: Store; told: Told[] } {
+  const sessions = new Map<string, string>()
+  const told: Told[] = []
+  const note = (method: Told['method'], sess: Parameters<Store['set']>[1]) => {
+    const expires = sess.cookie.expires
+    told.push({ method, expires: expires ? new Date(expires).toISOString() : null })
+  }
+  const store = new session.Store()
+  store.get = (sid, cb) => {
+    const json = sessions.get(sid)
+    setImmediate(() => cb(null, json ? (JSON.parse(json) as SessionData) : undefined))
+  }
+  store.set = (sid, sess, cb) => {
+    note('set', sess)
+    sessions.set(sid, JSON.stringify(sess))
+    setImmediate(() => cb?.())
+  }
+  store.destroy = (sid, cb) => {
+    sessions.delete(sid)
+    setImmediate(() => cb?.())
+  }
+  if (withTouch) {
+    store.touch = (sid, sess, cb) => {
+      note('touch', sess)
+      const stored = sessions.get(sid)
+      if (stored) sessions.set(sid, JSON.stringify({ ...JSON.parse(stored), cookie: sess.cookie }))
+      setImmediate(() => cb?.())
+    }
+  }
+  return { store, told }
+}
+
+/** What one response did to the two expiries: the browser's (Set-Cookie) and the store's (set or touch). */
+interface Moved {
+  browser: string
+  store: string
+}
+
+const HOUR = 60 * 60 * 1000
+const DAY = 24 * HOUR
+const START = Date.UTC(2030, 0, 1, 9, 0, 0)
+
+/**
+ * A day-long cookie, three requests an hour apart on a frozen clock: a first visit that stores
+ * something, a request that only reads, one that changes the session. For the last two, say
+ * whether each expiry moved to that request's time + maxAge ("moves") or was left alone ("stays").
+ */
+async function lifetime(
+  session: SessionModule,
+  setting: { rolling: boolean; resave: boolean; touch: boolean }
+): Promise<{ read: Moved; change: Moved }> {
+  vi.useFakeTimers({ toFake: ['Date'], now: START })
+  const { store, told } = recordingStore(session, setting.touch)
+  const { client } = await sessionApp(
+    session,
+    { store, rolling: setting.rolling, resave: setting.resave, cookie: { maxAge: DAY } },
+    {
+      respond: (req, res) => {
+        if (req.path === '/change') data(req).views = (data(req).views ?? 0) + 1
+        res.end()
+      }
+    }
+  )
+  const first = await client.get('/change').expect(200)
+  const cookie = cookieHeader(first)
+  told.length = 0
+
+  async function visit(path: string, at: number): Promise<Moved> {
+    vi.setSystemTime(at)
+    const res = await client.get(path).set('Cookie', cookie).expect(200)
+    const fresh = new Date(at + DAY)
+    const sent = sessionCookie(res)
+    const browser = !sent
+      ? 'stays'
+      : sent.attributes.expires === fresh.toUTCString()
+        ? 'moves'
+        : `Expires ${sent.attributes.expires}`
+    const calls = told.splice(0).map((t) => (t.expires === fresh.toISOString() ? t.method : `${t.method} ${t.expires}`))
+    return { browser, store: calls.join(' + ') || 'stays' }
+  }
+
+  return { read: await visit('/read', START + HOUR), change: await visit('/change', START + 2 * HOUR) }
+}
+
+describe.each(implementations)('$name: how long a session lives', ({ session }) => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  const changeMovesBoth = { browser: 'moves', store: 'set' }
+
+  it("with maxAge, no rolling, resave, a store with touch: a read moves only the store's expiry (set); a change moves both", async () => {
+    const result = await lifetime(session, { rolling: false, resave: true, touch: true })
+    expect(result).toEqual({ read: { browser: 'stays', store: 'set' }, change: changeMovesBoth })
+  })
+
+  it("with maxAge, no rolling, resave, a store without touch: a read moves only the store's expiry (set); a change moves both", async () => {
+    const result = await lifetime(session, { rolling: false, resave: true, touch: false })
+    expect(result).toEqual({ read: { browser: 'stays', store: 'set' }, change: changeMovesBoth })
+  })
+
+  it("with maxAge, no rolling, no resave, a store with touch: a read moves only the store's expiry (touch); a change moves both", async () => {
+    const result = await lifetime(session, { rolling: false, resave: false, touch: true })
+    expect(result).toEqual({ read: { browser: 'stays', store: 'touch' }, change: changeMovesBoth })
+  })
+
+  it('with maxAge, no rolling, no resave, a store without touch: a read moves neither expiry; a change moves both', async () => {
+    const result = await lifetime(session, { rolling: false, resave: false, touch: false })
+    expect(result).toEqual({ read: { browser: 'stays', store: 'stays' }, change: changeMovesBoth })
+  })
+
+  it('with maxAge, rolling, resave, a store with touch: a read moves both expiries (set); so does a change', async () => {
+    const result = await lifetime(session, { rolling: true, resave: true, touch: true })
+    expect(result).toEqual({ read: { browser: 'moves', store: 'set' }, change: changeMovesBoth })
+  })
+
+  it('with maxAge, rolling, resave, a store without touch: a read moves both expiries (set); so does a change', async () => {
+    const result = await lifetime(session, { rolling: true, resave: true, touch: false })
+    expect(result).toEqual({ read: { browser: 'moves', store: 'set' }, change: changeMovesBoth })
+  })
+
+  it('with maxAge, rolling, no resave, a store with touch: a read moves both expiries (touch); so does a change', async () => {
+    const result = await lifetime(session, { rolling: true, resave: false, touch: true })
+    expect(result).toEqual({ read: { browser: 'moves', store: 'touch' }, change: changeMovesBoth })
+  })
+
+  it("with maxAge, rolling, no resave, a store without touch: a read moves only the browser's expiry; a change moves both", async () => {
+    const result = await lifetime(session, { rolling: true, resave: false, touch: false })
+    expect(result).toEqual({ read: { browser: 'moves', store: 'stays' }, change: changeMovesBoth })
+  })
+
+  it('without maxAge, whatever rolling, resave and the store: the cookie never has an Expires and the store is never told an expiry', async () => {
+    const seen: string[] = []
+    for (const rolling of [false, true])
+      for (const resave of [false, true])
+        for (const touch of [false, true]) {
+          const { store, told } = recordingStore(session, touch)
+          const { client } = await sessionApp(
+            session,
+            { store, rolling, resave, cookie: {} },
+            {
+              respond: (req, res) => {
+                if (req.path === '/change') data(req).views = (data(req).views ?? 0) + 1
+                res.end()
+              }
+            }
+          )
+          const first = await client.get('/change').expect(200)
+          const responses = [
+            first,
+            await client.get('/read').set('Cookie', cookieHeader(first)),
+            await client.get('/change').set('Cookie', cookieHeader(first))
+          ]
+          for (const res of responses) {
+            const expires = sessionCookie(res)?.attributes.expires
+            if (expires !== undefined) seen.push(`Expires ${String(expires)}`)
+          }
+          for (const t of told) if (t.expires !== null) seen.push(`${t.method} ${t.expires}`)
+          if (told.length === 0) seen.push('the store was never written')
+        }
+    expect(seen).toEqual([])
+  })
+})

@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest'
 import { countVisits, sessionApp, type TestData } from './support/apps.js'
 import { cookieHeader, sessionId } from './support/cookies.js'
 import { implementations, type SessionModule } from './support/implementations.js'
-import { viaCallback } from './support/stores.js'
-import type { SessionData, SessionRequest, Store } from '../src/index.js'
+import { countCalls, storedSession, storeGet, storeSet, syncStore, viaCallback } from './support/stores.js'
+import type { Session, SessionData, SessionRequest, Store } from '../src/index.js'
 
 type Callback = (err?: unknown, value?: unknown) => void
 
@@ -251,5 +251,94 @@ describe.each(implementations)('$name', ({ session }) => {
       expect(['1999', '2000']).toContain(first.text)
       expect(second.text).toBe(first.text)
     })
+  })
+})
+
+/** `store.load` as a promise of the session (rejected when the store has none). */
+async function loadSession(store: Store, sid: string): Promise<Session> {
+  const loaded = await viaCallback<Session>((cb) => store.load(sid, cb))
+  if (!loaded) throw new Error('no session ' + sid)
+  return loaded
+}
+
+describe.each(implementations)('$name: more of the contract', ({ session }) => {
+  it('util.inherits links the prototypes and sets super_, but not the constructors, as class extends would', () => {
+    class ClassStore extends EventEmitter {}
+    expect([
+      Object.getPrototypeOf(session.Store.prototype) === EventEmitter.prototype,
+      (session.Store as unknown as { super_: unknown }).super_ === EventEmitter,
+      Object.getPrototypeOf(session.Store) === EventEmitter,
+      Object.getPrototypeOf(ClassStore) === EventEmitter
+    ]).toEqual([true, true, false, true])
+  })
+
+  it('with resave: true, a session the route saved itself and left unchanged is touched at the end, not saved again', async () => {
+    const store = new session.MemoryStore()
+    const { client } = await sessionApp(
+      session,
+      { store, resave: true },
+      {
+        respond: (req, res) => {
+          if (req.url === '/') return countVisits(req, res)
+          req.session.save(() => res.end('saved'))
+        }
+      }
+    )
+    const first = await client.get('/').expect(200, '1')
+    const calls = countCalls(store, 'set', 'touch')
+    await client.get('/save').set('Cookie', cookieHeader(first)).expect(200, 'saved')
+    expect(calls).toEqual({ set: 1, touch: 1 })
+  })
+
+  it('a session from load() can save, reload and destroy itself through the stand-in request', async () => {
+    const store = new session.MemoryStore()
+    await storeSet(store, 'abc', storedSession(60_000, { user: 'rasmus' }))
+    const loaded = (await loadSession(store, 'abc')) as InstanceType<SessionModule['Session']> & { user: string }
+    loaded.user = 'alice'
+    await viaCallback((cb) => loaded.save(cb))
+    const saved = (await storeGet(store, 'abc')) as SessionData & { user: string }
+    await viaCallback((cb) => loaded.reload(cb))
+    const reloaded = loaded.req.session as unknown as { user: string }
+    await viaCallback((cb) => loaded.destroy(cb))
+    expect([saved.user, reloaded.user, await storeGet(store, 'abc')]).toEqual(['alice', 'alice', undefined])
+  })
+
+  it('regenerate on a session from load() gives genid the stand-in request, and the new session is never stored', async () => {
+    const store = new session.MemoryStore()
+    const seen: unknown[] = []
+    session({
+      store,
+      secret: 'keyboard cat',
+      resave: false,
+      saveUninitialized: false,
+      genid: (req) => {
+        seen.push(Object.keys(req).sort(), req.headers)
+        return 'new-id'
+      }
+    })
+    await storeSet(store, 'abc', storedSession(60_000, { user: 'rasmus' }))
+    const loaded = await loadSession(store, 'abc')
+    await viaCallback((cb) => loaded.regenerate(cb))
+    expect(seen).toEqual([['session', 'sessionID', 'sessionStore'], undefined])
+    expect([loaded.req.sessionID, Object.keys(store.sessions)]).toEqual(['new-id', []])
+  })
+
+  it('with proxy: true, regenerate on a session from load() throws: the stand-in request has no headers', () => {
+    const store = syncStore(session.Store)
+    session({ store, secret: 'keyboard cat', resave: false, saveUninitialized: false, proxy: true })
+    store.sessions.set('abc', JSON.stringify(storedSession(60_000)))
+    let loaded: InstanceType<SessionModule['Session']> | undefined
+    store.load('abc', (_err, s) => {
+      loaded = s
+    })
+    // this store calls back during the call, so the error comes out of regenerate itself
+    let thrown: unknown
+    try {
+      loaded?.regenerate(() => {})
+    } catch (err) {
+      thrown = err
+    }
+    expect(thrown).toBeInstanceOf(TypeError)
+    expect((thrown as Error).message).toMatch(/x-forwarded-proto/)
   })
 })

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { sessionApp } from './support/apps.js'
-import { parseSetCookie, sessionCookie } from './support/cookies.js'
+import { cookieHeader, parseSetCookie, sessionCookie } from './support/cookies.js'
 import { implementations } from './support/implementations.js'
 import type { CookieOptions } from '../src/index.js'
 
@@ -275,5 +275,97 @@ describe.each(implementations)('$name', ({ session }) => {
       const res = await client.get('/')
       expect(parseSetCookie((res.headers['set-cookie'] as unknown as string[])[0]).attributes.expires).toBeUndefined()
     })
+  })
+})
+
+describe.each(implementations)('$name: more of the Cookie', ({ session }) => {
+  const { Cookie } = session
+
+  afterEach(() => {
+    vi.restoreAllMocks()
+    vi.useRealTimers()
+  })
+
+  it('maxAge accepts false and an empty string, and stores them as expires: no Expires attribute', () => {
+    const seen = [false, ''].map((value) => {
+      const cookie = new Cookie({ maxAge: value as never })
+      return [cookie.expires, cookie.maxAge, cookie.serialize('sid', 'v')]
+    })
+    expect(seen).toEqual([
+      [false, false, 'sid=v; Path=/; HttpOnly'],
+      ['', '', 'sid=v; Path=/; HttpOnly']
+    ])
+  })
+
+  it("a cookie's constructor property is Object: the object literal replaced the prototype that held Cookie", () => {
+    expect([new Cookie().constructor === Object, new Cookie() instanceof Cookie]).toEqual([true, true])
+  })
+
+  it('originalMaxAge is the time left when expires is set: a millisecond between the two clock reads is lost', () => {
+    let now = NOW
+    vi.spyOn(Date, 'now').mockImplementation(() => now++)
+    const cookie = new Cookie({ maxAge: 60_000 })
+    expect((cookie.expires as Date).getTime()).toBe(NOW + 60_000)
+    expect(cookie.originalMaxAge).toBeLessThan(60_000)
+  })
+
+  it("the constructor's last step fills in an originalMaxAge given as null after maxAge", () => {
+    vi.useFakeTimers({ now: NOW, toFake: ['Date'] })
+    expect(new Cookie({ maxAge: 5000, originalMaxAge: null }).originalMaxAge).toBe(5000)
+  })
+
+  it('a Cookie made by hand keeps "auto" as given: secure: "auto" serialises as Secure, sameSite: "auto" throws', () => {
+    expect(new Cookie({ secure: 'auto' }).serialize('sid', 'v')).toBe('sid=v; Path=/; HttpOnly; Secure')
+    expect(() => new Cookie({ sameSite: 'auto' }).serialize('sid', 'v')).toThrow(
+      new TypeError('option sameSite is invalid')
+    )
+  })
+
+  it('a cookie(req) function is called twice for a new session: once for the path check, once to build its cookie', async () => {
+    const urls: string[] = []
+    const { client } = await sessionApp(session, {
+      cookie: (req) => {
+        urls.push(req.url ?? '')
+        return { maxAge: 60_000 }
+      }
+    })
+    await client.get('/first').expect(200)
+    expect(urls).toEqual(['/first', '/first'])
+  })
+
+  it('a loaded session keeps the cookie it was stored with; the cookie(req) function then only decides the path check', async () => {
+    let calls = 0
+    const { client } = await sessionApp(
+      session,
+      {
+        rolling: true,
+        cookie: (req) => {
+          calls++
+          if (req.url === '/long') return { maxAge: 100_000 }
+          if (req.url === '/elsewhere') return { path: '/admin' }
+          return { maxAge: 1000 }
+        }
+      },
+      {
+        respond: (req, res) => {
+          if (!req.session) return res.end('no session')
+          // the hundred-second cookie or the one-second one (a millisecond may be lost, see above)
+          res.end(Number(req.session.cookie.originalMaxAge) > 50_000 ? 'long' : 'short')
+        }
+      }
+    )
+    const first = await client.get('/long').expect(200, 'long')
+    calls = 0
+    const loaded = await client.get('/short').set('Cookie', cookieHeader(first)).expect(200, 'long')
+    const lifetime = Date.parse(sessionCookie(loaded)?.attributes.expires as string) - Date.parse(loaded.headers.date)
+    await client.get('/elsewhere').set('Cookie', cookieHeader(first)).expect(200, 'no session')
+    // rolling re-sent the cookie: with the stored hundred seconds, not the function's one second
+    expect([calls, Math.abs(lifetime - 100_000) <= 1000]).toEqual([2, true])
+  })
+
+  it('with the default cookie options, the session cookie has Path=/ and HttpOnly, and no SameSite, Secure or Expires', async () => {
+    const { client } = await sessionApp(session, { cookie: undefined })
+    const res = await client.get('/').expect(200)
+    expect(sessionCookie(res)?.attributes).toEqual({ path: '/', httponly: true })
   })
 })

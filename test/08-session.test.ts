@@ -451,3 +451,32 @@ describe.each(implementations)('$name', ({ session }) => {
     })
   })
 })
+
+describe.each(implementations)('$name: more of the Session', ({ session }) => {
+  it('a stored "id" field neither replaces the real id nor is copied into the data', async () => {
+    const store = new session.MemoryStore()
+    const { client } = await sessionApp(
+      session,
+      { store },
+      {
+        respond: (req, res) => {
+          res.json({ id: req.session.id === req.sessionID, json: JSON.stringify(req.session).includes('planted') })
+        }
+      }
+    )
+    const first = await client.get('/')
+    const stored = (await storeGet(store, sessionId(first))) as SessionData & { id?: string }
+    stored.id = 'planted'
+    await storeSet(store, sessionId(first), stored)
+    const res = await client.get('/').set('Cookie', cookieHeader(first))
+    expect(res.body).toEqual({ id: true, json: false })
+  })
+
+  it('each method is a named function, kept off for … in on the prototype', () => {
+    const methods = ['touch', 'resetMaxAge', 'save', 'reload', 'destroy', 'regenerate'] as const
+    const proto = session.Session.prototype
+    const listed: string[] = []
+    for (const key in proto) listed.push(key)
+    expect([methods.map((m) => proto[m].name), listed]).toEqual([[...methods], []])
+  })
+})

@@ -173,3 +173,11 @@ describe.each(implementations)('$name', ({ session }) => {
     expect(({} as Record<string, unknown>).n).toBeUndefined()
   })
 })
+
+describe.each(implementations)('$name: what needs a callback', ({ session }) => {
+  it('length calls its callback unchecked: without one, it throws once all has answered', () => {
+    const store = new session.MemoryStore()
+    store.all = (cb) => cb(null, {}) // at once, so that the throw surfaces here rather than in a later tick
+    expect(() => (store.length as (cb?: unknown) => void)()).toThrow(TypeError)
+  })
+})

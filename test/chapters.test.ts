@@ -920,7 +920,7 @@ const expectedOutput: Record<string, RegExp[]> = {
   '09-memory-store': [
     /stored as a string: \{"cookie":/,
     /get right away +-> rasmus/,
-    /after 80 ms, still in memory\? true/,
+    /after 400 ms, still in memory\? true/,
     /get after expiry +-> undefined \| still in memory\? false/
   ],
   '11-security': [

@@ -3,7 +3,13 @@
 import signature from 'cookie-signature'
 import { Cookie } from '../../src/index.js'
 
+// the clock is held still while the cookie is made: the constructor reads it twice, and a millisecond
+// passing in between would record originalMaxAge as 59999 (chapter 07)
+const realNow = Date.now
+const madeAt = realNow()
+Date.now = () => madeAt
 const cookie = new Cookie({ maxAge: 60_000, sameSite: 'lax', secure: true })
+Date.now = realNow
 console.log('new Cookie({ maxAge: 60000, sameSite: "lax", secure: true })')
 console.log('  maxAge         ', cookie.maxAge, '(milliseconds left, counting down)')
 console.log('  originalMaxAge ', cookie.originalMaxAge)

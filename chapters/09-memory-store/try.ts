@@ -4,7 +4,7 @@ import { MemoryStore, type SessionData } from '../../src/index.js'
 
 const store = new MemoryStore()
 const soon = {
-  cookie: { originalMaxAge: 50, expires: new Date(Date.now() + 50), path: '/', httpOnly: true },
+  cookie: { originalMaxAge: 300, expires: new Date(Date.now() + 300), path: '/', httpOnly: true },
   user: 'rasmus'
 } as unknown as SessionData & { user: string }
 store.set('short-lived', soon)
@@ -14,9 +14,9 @@ console.log('stored as a string:', store.sessions['short-lived'])
 store.get('short-lived', (_err, sess) => {
   console.log('get right away     ->', (sess as typeof soon).user, '(a copy: the later change did not reach the store)')
   setTimeout(() => {
-    console.log('after 80 ms, still in memory?', 'short-lived' in store.sessions)
+    console.log('after 400 ms, still in memory?', 'short-lived' in store.sessions)
     store.get('short-lived', (_e, gone) => {
       console.log('get after expiry   ->', gone, '| still in memory?', 'short-lived' in store.sessions)
     })
-  }, 80)
+  }, 400)
 })

@@ -99,7 +99,13 @@ export const exercises: Exercise[] = [
     find: ': rollingSessions || (',
     replace: ': (',
     description: 'shouldSetCookie forgets the rolling option',
-    fails: ['with rolling, every response carries the cookie']
+    fails: [
+      'with rolling, every response carries the cookie',
+      'with maxAge, rolling, resave, a store with touch: a read moves both expiries (set); so does a change',
+      'with maxAge, rolling, resave, a store without touch: a read moves both expiries (set); so does a change',
+      'with maxAge, rolling, no resave, a store with touch: a read moves both expiries (touch); so does a change',
+      "with maxAge, rolling, no resave, a store without touch: a read moves only the browser's expiry; a change moves both"
+    ]
   },
   {
     id: '05-secure-over-http',
