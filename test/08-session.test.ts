@@ -379,22 +379,27 @@ describe.each(implementations)('$name', ({ session }) => {
         { store, resave: false },
         {
           respond: (req, res) => {
-            let left = 20
-            const again = () => {
-              if (--left === 0) return res.end('ok')
-              try {
-                req.session.reload(again)
-              } catch (err) {
-                res.statusCode = 500
-                res.end((err as Error).message)
+            if (req.url === '/') return countVisits(req, res)
+            // with the store emptied each reload fails and req.session stays the same object: only the
+            // check in rewrapmethods keeps it from being wrapped again, each wrapper doubling the next count
+            store.clear(() => {
+              let left = 20
+              const again = () => {
+                if (--left === 0) return res.end('ok')
+                try {
+                  req.session.reload(again)
+                } catch (err) {
+                  res.statusCode = 500
+                  res.end((err as Error).message)
+                }
               }
-            }
-            again()
+              again()
+            })
           }
         }
       )
       const first = await client.get('/')
-      await client.get('/').set('Cookie', cookieHeader(first)).expect(200, 'ok')
+      await client.get('/again').set('Cookie', cookieHeader(first)).expect(200, 'ok')
     })
   })
 
