@@ -204,7 +204,7 @@ describe.each(implementations)('$name', ({ session }) => {
       const looked: string[] = []
       const { client } = await sessionApp(session, { store }, { respond: countVisits })
       const first = await client.get('/').expect(200, '1')
-      const get = store.get.bind(store)
+      const get = store.get
       store.get = function (sid, cb) {
         looked.push(sid)
         get.call(this, sid, cb)
