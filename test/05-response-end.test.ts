@@ -1066,6 +1066,86 @@ describe.each(implementations)('$name', ({ session }) => {
   })
 })
 
+describe.each(implementations)('$name', ({ session }) => {
+  describe('a session with a toJSON of its own', () => {
+    /** A loaded session with `stored` as its data; `respond` runs after the route gave it a toJSON returning itself. */
+    async function selfSerialising(stored: Record<string, unknown>, respond: (req: Request) => void) {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(
+        session,
+        { store, resave: false },
+        {
+          respond: (req, res) => {
+            if (req.url === '/login') Object.assign(req.session, stored)
+            // non-enumerable, so it is never stored; JSON.stringify calls it and serialises what it returns
+            Object.defineProperty(req.session, 'toJSON', {
+              value: function (this: unknown) {
+                return this
+              }
+            })
+            if (req.url !== '/login') respond(req)
+            res.end()
+          }
+        }
+      )
+      const first = await client.get('/login').expect(200)
+      const calls = countCalls(store, 'set', 'touch')
+      await client.get('/').set('Cookie', cookieHeader(first)).expect(200)
+      return calls
+    }
+
+    it('a session whose toJSON returns itself is still compared without its cookie: reading it is no change', async () => {
+      expect(await selfSerialising({ views: 1, prefs: { cookie: 'a' } }, () => {})).toEqual({ set: 0, touch: 1 })
+    })
+
+    it('a session whose toJSON returns itself: a property named cookie deeper in its data still counts', async () => {
+      const calls = await selfSerialising({ prefs: { cookie: 'a' } }, (req) => {
+        ;(req.session as unknown as { prefs: { cookie: string } }).prefs.cookie = 'b'
+      })
+      expect(calls).toEqual({ set: 1, touch: 0 })
+    })
+
+    it('a toJSON the session inherits is honoured too: a change it hides is no change', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(
+        session,
+        { store, saveUninitialized: false },
+        {
+          respond: (req, res) => {
+            const proto = Object.create(Object.getPrototypeOf(req.session) as object, {
+              toJSON: { value: () => ({}) }
+            }) as object
+            Object.setPrototypeOf(req.session, proto)
+            data(req).views = 1
+            res.end()
+          }
+        }
+      )
+      const res = await client.get('/').expect(200)
+      expect(setCookies(res)).toEqual([])
+      expect(store.sessions).toEqual({})
+    })
+  })
+
+  describe('Secure cookies and proxies', () => {
+    it('with proxy: true, a single X-Forwarded-Proto value is read case and spaces aside', async () => {
+      const { client } = await sessionApp(
+        session,
+        { proxy: true, cookie: { secure: true } },
+        {
+          // Node.js trims a header as it arrives; a middleware that sets one may leave spaces in
+          setup: (req, _res, next) => {
+            req.headers['x-forwarded-proto'] = ' HTTPS '
+            next()
+          }
+        }
+      )
+      const res = await client.get('/').expect(200)
+      expect(sessionCookie(res)?.attributes.secure).toBe(true)
+    })
+  })
+})
+
 describe.each(freshImplementations)('$name, loaded afresh', ({ load, debug }) => {
   describe('debug output', () => {
     it('says when a session is saved, and the Set-Cookie it writes, and when a body is split to wait for the store', async () => {

@@ -248,3 +248,9 @@ describe.each(implementations)('$name', ({ session }) => {
     })
   })
 })
+
+describe.each(implementations)('$name', ({ session }) => {
+  it("Store() sets up a new store's EventEmitter state, as EventEmitter's own constructor does", () => {
+    expect(Reflect.ownKeys(new session.Store())).toEqual(Reflect.ownKeys(new EventEmitter()))
+  })
+})

@@ -7,9 +7,10 @@ import type { Request } from 'express'
 import { describe, expect, it } from 'vitest'
 import { countVisits, sessionApp, sleep } from './support/apps.js'
 import { cookieHeader, sessionId, setCookies } from './support/cookies.js'
+import { captureDebug, freshImplementations } from './support/fresh.js'
 import { implementations } from './support/implementations.js'
 import { countCalls, storeGet, storeSet } from './support/stores.js'
-import type { SessionData } from '../src/index.js'
+import type { SessionData, SessionRequest } from '../src/index.js'
 
 type Data = { views?: number; hit?: boolean; url?: string; user?: string; active?: boolean }
 
@@ -462,5 +463,38 @@ describe.each(implementations)('$name', ({ session }) => {
       expect(res.body).toEqual({ sameId: false, views: null, id: sessionId(res) })
       expect(Object.keys(store.sessions)).toEqual([res.body.id])
     })
+  })
+})
+
+describe.each(implementations)('$name', ({ session }) => {
+  it('data that is not an object adds nothing to a new Session', () => {
+    const req = { sessionID: 'abc' } as SessionRequest
+    expect(Object.keys(new session.Session(req, 'data' as unknown as object))).toEqual([])
+  })
+})
+
+describe.each(freshImplementations)('$name, loaded afresh', ({ load, debug }) => {
+  it('debug says when the middleware saves or reloads a session, with its id', async () => {
+    const lines = captureDebug(debug)
+    const session = await load()
+    const { client } = await sessionApp(
+      session,
+      { resave: false },
+      {
+        respond: (req, res, next) => {
+          req.session.save((err) => {
+            if (err) return next(err)
+            req.session.reload((err) => (err ? next(err) : res.end(req.sessionID)))
+          })
+        }
+      }
+    )
+    const res = await client.get('/').expect(200)
+    expect(lines).toEqual([
+      'express-session no SID sent, generating session',
+      `express-session saving ${res.text}`,
+      `express-session reloading ${res.text}`,
+      `express-session set-cookie ${setCookies(res)[0]}`
+    ])
   })
 })
