@@ -12,6 +12,7 @@ import type { NextFunction, Request, Response } from 'express'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { data, dropSession, readOnly, sessionApp } from './support/apps.js'
 import { cookieHeader, sessionCookie, sessionId, setCookies } from './support/cookies.js'
+import { freshImplementations } from './support/fresh.js'
 import { implementations } from './support/implementations.js'
 import { countCalls, syncStore } from './support/stores.js'
 import { serve } from './support/http.js'
@@ -422,5 +423,57 @@ describe.each(implementations)('options as the chapter describes them ($name)', 
     const overHttps = await client.get('/').set('X-Forwarded-Proto', 'https').expect(200)
     expect(sessionCookie(overHttps)?.attributes.secure).toBe(true)
     expect(lateErrors).toEqual([])
+  })
+})
+
+describe.each(implementations)('$name', ({ session }) => {
+  describe('unset', () => {
+    it('unset: "keep" is accepted, and a session set to null stays in the store', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(
+        session,
+        { store, unset: 'keep' },
+        {
+          respond: (req, res) => {
+            if (req.url === '/drop') (req as unknown as { session: null }).session = null
+            res.end()
+          }
+        }
+      )
+      const res = await client.get('/')
+      await client.get('/drop').set('Cookie', cookieHeader(res)).expect(200)
+      expect(Object.keys(store.sessions)).toEqual([sessionId(res)])
+    })
+  })
+})
+
+describe.each(freshImplementations)('$name, loaded afresh', ({ load }) => {
+  const options = { secret: 's', resave: false, saveUninitialized: false }
+  const warning =
+    'Warning: connect.session() MemoryStore is not\n' +
+    'designed for a production environment, as it will leak\n' +
+    'memory, and will not scale past a single process.'
+
+  afterEach(() => {
+    vi.unstubAllEnvs()
+    vi.restoreAllMocks()
+  })
+
+  it('in production, each middleware on a MemoryStore passes the whole warning to console.warn; another store, none', async () => {
+    vi.stubEnv('NODE_ENV', 'production')
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const session = await load()
+    session(options)
+    session({ ...options, store: new session.MemoryStore() })
+    session({ ...options, store: new (class extends session.Store {})() })
+    expect(warn.mock.calls).toEqual([[warning], [warning]])
+  })
+
+  it('outside production a MemoryStore brings no warning', async () => {
+    vi.stubEnv('NODE_ENV', 'development')
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const session = await load()
+    session(options)
+    expect(warn).not.toHaveBeenCalled()
   })
 })

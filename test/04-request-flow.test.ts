@@ -9,9 +9,10 @@ import cookieParser from 'cookie-parser'
 import express from 'express'
 import type { Request, Response } from 'express'
 import signature from 'cookie-signature'
-import { describe, expect, it, vi } from 'vitest'
-import { countVisits, data, plainApp, sessionApp } from './support/apps.js'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { countVisits, data, plainApp, sessionApp, type AppParts } from './support/apps.js'
 import { cookieHeader, sessionCookie, sessionId, setCookies } from './support/cookies.js'
+import { captureDebug, freshImplementations } from './support/fresh.js'
 import { serve } from './support/http.js'
 import { implementations, type SessionModule } from './support/implementations.js'
 import { countCalls, holdSets, storedSession, storeSet, syncStore } from './support/stores.js'
@@ -767,5 +768,216 @@ describe.each(implementations)('the cookie-parser fallbacks warn ($name)', ({ na
       'cookie should be available in req.headers.cookie',
       'cookie should be available in req.headers.cookie'
     ])
+  })
+})
+
+describe.each(implementations)('$name', ({ session }) => {
+  /** Answer with whether the request got a session. */
+  const respond = (req: Request, res: Response) => {
+    res.end(typeof req.session)
+  }
+
+  it("a cookie(req) function's path keeps requests outside it from getting a session", async () => {
+    const { client } = await sessionApp(session, { cookie: () => ({ path: '/admin' }) }, { respond })
+    const outside = await client.get('/public').expect(200, 'undefined')
+    expect(setCookies(outside)).toEqual([])
+    const inside = await client.get('/admin/users').expect(200, 'object')
+    expect(sessionCookie(inside)?.attributes.path).toBe('/admin')
+  })
+
+  it('a malformed stored session (no cookie) is handed to next as an error, and the route never runs', async () => {
+    const store = new session.MemoryStore()
+    const routes: string[] = []
+    const { client } = await sessionApp(
+      session,
+      { store },
+      {
+        respond: (req, res) => {
+          routes.push(req.url)
+          countVisits(req, res)
+        }
+      }
+    )
+    const first = await client.get('/').expect(200, '1')
+    await storeSet(store, sessionId(first), { foo: 'bar' } as unknown as SessionData)
+    await client
+      .get('/again')
+      .set('Cookie', cookieHeader(first))
+      .expect(500, "Cannot read properties of undefined (reading 'expires')")
+    expect(routes).toEqual(['/'])
+  })
+})
+
+describe.each(freshImplementations)('$name, loaded afresh', ({ load, debug }) => {
+  describe('cookies cookie-parser left behind', () => {
+    const seen: string[] = []
+    const listener = (err: Error & { namespace?: string }) => {
+      seen.push(`${err.namespace}: ${err.message}`)
+    }
+    beforeEach(() => {
+      seen.length = 0
+      process.on('deprecation', listener)
+    })
+    afterEach(() => {
+      process.off('deprecation', listener)
+    })
+
+    /** cookie-parser, then the Cookie header taken away when `hide` says so. */
+    function parsed(secret: string | undefined, hide: (req: Request) => boolean) {
+      const parse = cookieParser(secret)
+      return (req: Request, res: Response, next: (err?: unknown) => void) => {
+        parse(req, res, () => {
+          if (hide(req)) delete req.headers.cookie
+          next()
+        })
+      }
+    }
+
+    it('an id read from req.signedCookies is used, with a deprecation: the cookie belongs in req.headers.cookie', async () => {
+      const session = await load()
+      const setup = parsed('keyboard cat', (req) => req.url === '/parsed')
+      const { client } = await sessionApp(session, {}, { setup, respond: countVisits })
+      const first = await client.get('/').expect(200, '1')
+      await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
+      expect(seen).toEqual([])
+      await client.get('/parsed').set('Cookie', cookieHeader(first)).expect(200, '3')
+      expect(seen).toEqual(['express-session: cookie should be available in req.headers.cookie'])
+    })
+
+    it('a signed id read from req.cookies is used, with the same deprecation', async () => {
+      const session = await load()
+      const setup = parsed(undefined, (req) => req.url === '/parsed')
+      const { client } = await sessionApp(session, {}, { setup, respond: countVisits })
+      const first = await client.get('/').expect(200, '1')
+      await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
+      expect(seen).toEqual([])
+      await client.get('/parsed').set('Cookie', cookieHeader(first)).expect(200, '3')
+      expect(seen).toEqual(['express-session: cookie should be available in req.headers.cookie'])
+    })
+
+    it('a badly signed or unsigned id in req.cookies is not used, and brings no deprecation', async () => {
+      const session = await load()
+      const setup = parsed(undefined, () => true)
+      const { client } = await sessionApp(session, { name: 'sid' }, { setup, respond: countVisits })
+      const first = await client.get('/').expect(200, '1')
+      await client.get('/').set('Cookie', cookieHeader(first).replace(/...$/, 'AAA')).expect(200, '1')
+      await client
+        .get('/')
+        .set('Cookie', 'sid=' + sessionId(first))
+        .expect(200, '1')
+      expect(seen).toEqual([])
+    })
+  })
+
+  describe('debug output', () => {
+    /** A store-backed app whose /login puts data in the session; other routes only read it. */
+    async function app(session: Awaited<ReturnType<typeof load>>, setup?: AppParts['setup']) {
+      const store = new session.MemoryStore()
+      const served = await sessionApp(
+        session,
+        { store, name: 'sid', resave: false, saveUninitialized: false },
+        {
+          setup,
+          respond: (req, res) => {
+            if (req.url === '/login') return countVisits(req, res)
+            res.end(typeof req.session)
+          }
+        }
+      )
+      const login = await served.client.get('/login').expect(200, '1')
+      return { ...served, store, login, id: sessionId(login) }
+    }
+
+    it('says when no cookie came and a session is generated', async () => {
+      const lines = captureDebug(debug)
+      const session = await load()
+      const { client } = await app(session)
+      lines.length = 0
+      await client.get('/').expect(200, 'object')
+      expect(lines).toEqual(['express-session no SID sent, generating session'])
+    })
+
+    it('says how a session was looked for: fetched and found, fetched and missing, or a store error', async () => {
+      const lines = captureDebug(debug)
+      const session = await load()
+      const { client, store, login, id } = await app(session)
+      lines.length = 0
+      await client.get('/').set('Cookie', cookieHeader(login)).expect(200, 'object')
+      expect(lines.splice(0)).toEqual([
+        `express-session fetching ${id}`,
+        'express-session session found',
+        'express-session touching',
+        'express-session touched'
+      ])
+      const get = store.get.bind(store)
+      store.get = (_sid, cb) => cb(Object.assign(new Error('down'), { code: 'EDOWN' }))
+      await client.get('/').set('Cookie', cookieHeader(login)).expect(500, 'down')
+      // the error page goes out with no session attached: the header hook and res.end both notice
+      expect(lines.splice(0)).toEqual([
+        `express-session fetching ${id}`,
+        'express-session error {"code":"EDOWN"}',
+        'express-session no session',
+        'express-session no session'
+      ])
+      store.get = get
+      store.clear()
+      await client.get('/').set('Cookie', cookieHeader(login)).expect(200, 'object')
+      expect(lines).toEqual([`express-session fetching ${id}`, 'express-session no session found'])
+    })
+
+    it('says why a cookie in the header was not used: a bad signature, or none at all', async () => {
+      const lines = captureDebug(debug)
+      const session = await load()
+      const { client, login, id } = await app(session)
+      lines.length = 0
+      await client.get('/').set('Cookie', cookieHeader(login).replace(/...$/, 'AAA'))
+      await client.get('/').set('Cookie', `sid=${id}`)
+      expect(lines).toEqual([
+        'express-session cookie signature invalid',
+        'express-session no SID sent, generating session',
+        'express-session cookie unsigned',
+        'express-session no SID sent, generating session'
+      ])
+    })
+
+    it('says the same of a cookie found in req.cookies', async () => {
+      const lines = captureDebug(debug)
+      const session = await load()
+      const parse = cookieParser()
+      const { client, login, id } = await app(session, (req, res, next) => {
+        parse(req, res, () => {
+          delete req.headers.cookie
+          next()
+        })
+      })
+      lines.length = 0
+      await client.get('/').set('Cookie', cookieHeader(login).replace(/...$/, 'AAA'))
+      await client.get('/').set('Cookie', `sid=${id}`)
+      expect(lines).toEqual([
+        'express-session cookie signature invalid',
+        'express-session no SID sent, generating session',
+        'express-session cookie unsigned',
+        'express-session no SID sent, generating session'
+      ])
+    })
+
+    it('says why a request got no session: a disconnected store, or a path outside the cookie', async () => {
+      const lines = captureDebug(debug)
+      const session = await load()
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(
+        session,
+        { store, cookie: { path: '/admin' } },
+        {
+          respond: (req, res) => {
+            res.end(typeof req.session)
+          }
+        }
+      )
+      await client.get('/').expect(200, 'undefined')
+      store.emit('disconnect')
+      await client.get('/admin').expect(200, 'undefined')
+      expect(lines).toEqual(['express-session pathname mismatch', 'express-session store is disconnected'])
+    })
   })
 })

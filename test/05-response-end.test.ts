@@ -6,8 +6,10 @@
 import fs from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
-import type { AddressInfo } from 'node:net'
+import net, { type AddressInfo } from 'node:net'
+import { once } from 'node:events'
 import type { Request, Response } from 'express'
+import type { Response as SupertestResponse } from 'supertest'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   countVisits,
@@ -21,10 +23,13 @@ import {
   type TestData
 } from './support/apps.js'
 import { cookieHeader, parseSetCookie, sessionCookie, sessionId, setCookies } from './support/cookies.js'
+import { captureDebug, freshImplementations } from './support/fresh.js'
 import { closeServer } from './support/http.js'
 import { bothImplementations, implementations, type SessionModule } from './support/implementations.js'
-import { countCalls, holdSets, storeGet, syncStore } from './support/stores.js'
+import { countCalls, holdSets, storeGet, storeSet, syncStore } from './support/stores.js'
 import type { SessionData, Store } from '../src/index.js'
+
+type Data = TestData
 
 const fixtures = new URL('./fixtures/', import.meta.url)
 
@@ -1105,5 +1110,453 @@ describe.each(implementations)('$name: how long a session lives', ({ session }) 
           if (told.length === 0) seen.push('the store was never written')
         }
     expect(seen).toEqual([])
+  })
+})
+
+describe.each(implementations)('$name', ({ session }) => {
+  describe('when the session is saved', () => {
+    it('with resave but not saveUninitialized, an unchanged loaded session is written with set, not touched', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(
+        session,
+        { store, resave: true, saveUninitialized: false },
+        { respond: (req, res) => (req.url === '/login' ? countVisits(req, res) : readOnly(req, res)) }
+      )
+      const first = await client.get('/login').expect(200, '1')
+      const calls = countCalls(store, 'set', 'touch')
+      await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '1')
+      expect(calls).toEqual({ set: 1, touch: 0 })
+    })
+
+    it('regenerate() on an empty loaded session, without resave, stores the new one: same data, but another id', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(
+        session,
+        { store, resave: false },
+        {
+          respond: (req, res, next) => {
+            if (req.url === '/') return res.end()
+            req.session.regenerate((err) => (err ? next(err) : res.end(req.sessionID)))
+          }
+        }
+      )
+      const first = await client.get('/').expect(200)
+      const res = await client.get('/again').set('Cookie', cookieHeader(first)).expect(200)
+      expect(Object.keys(store.sessions)).toEqual([res.text])
+      expect(sessionId(res)).toBe(res.text)
+    })
+  })
+
+  describe('the end of the response calls next only for an error', () => {
+    /** A plain node:http app, so that a second call of next would run the route again; the route counts its runs. */
+    async function counted(options: Parameters<typeof sessionApp>[1]) {
+      const runs: string[] = []
+      const app = await plainApp(session, options, (req, res) => {
+        runs.push(req.url ?? '')
+        if (req.url === '/drop') req.session = null
+        if (req.url === '/login') (req.session as Data).views = 1
+        res.end()
+      })
+      return { ...app, runs }
+    }
+
+    it('a successful save does not call next again', async () => {
+      const { client, runs, lateErrors } = await counted({ resave: true })
+      await client.get('/login').expect(200)
+      await sleep(20)
+      expect([runs, lateErrors]).toEqual([['/login'], []])
+    })
+
+    it('a successful touch does not call next again', async () => {
+      const { client, runs, lateErrors } = await counted({ resave: false })
+      const first = await client.get('/login').expect(200)
+      await client.get('/').set('Cookie', cookieHeader(first)).expect(200)
+      await sleep(20)
+      expect([runs, lateErrors]).toEqual([['/login', '/'], []])
+    })
+
+    it('a successful destroy (unset: "destroy") does not call next again', async () => {
+      const { client, runs, lateErrors } = await counted({ unset: 'destroy' })
+      const first = await client.get('/login').expect(200)
+      await client.get('/drop').set('Cookie', cookieHeader(first)).expect(200)
+      await sleep(20)
+      expect([runs, lateErrors]).toEqual([['/login', '/drop'], []])
+    })
+  })
+
+  describe('headers sent before res.end()', () => {
+    /** A session is stored with a minute to live; then its stored expiry is pulled in to five seconds from now. */
+    async function nearlyExpired(
+      options: Parameters<typeof sessionApp>[1],
+      respond: (req: Request, res: Response) => void
+    ) {
+      const store = new session.MemoryStore()
+      const app = await sessionApp(
+        session,
+        { store, ...options },
+        {
+          respond: (req, res) => (req.url === '/login' ? countVisits(req, res) : respond(req, res))
+        }
+      )
+      const first = await app.client.get('/login').expect(200, '1')
+      const stored = (await storeGet(store, sessionId(first))) as SessionData
+      await storeSet(store, sessionId(first), {
+        ...stored,
+        cookie: { ...stored.cookie, expires: new Date(Date.now() + 5000) }
+      })
+      return { ...app, cookie: cookieHeader(first) }
+    }
+
+    /** Milliseconds from now until the Expires of the response's session cookie. */
+    function expiresIn(res: SupertestResponse): number {
+      return Date.parse(String(sessionCookie(res)?.attributes.expires)) - Date.now()
+    }
+
+    it('with rolling, a cookie sent by writeHead already carries the renewed expiry', async () => {
+      const { client, cookie } = await nearlyExpired({ rolling: true }, (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'text/plain' })
+        res.write('a')
+        res.end('b')
+      })
+      const res = await client.get('/').set('Cookie', cookie).expect(200, 'ab')
+      expect(expiresIn(res)).toBeGreaterThan(30_000)
+    })
+
+    it('a changed loaded session whose first write sends the headers carries the renewed expiry', async () => {
+      const { client, cookie } = await nearlyExpired({}, (req, res) => {
+        data(req).hit = true
+        res.write('a')
+        res.end('b')
+      })
+      const res = await client.get('/').set('Cookie', cookie).expect(200, 'ab')
+      expect(expiresIn(res)).toBeGreaterThan(30_000)
+    })
+
+    it('a response whose headers go out before res.end() touches its session once', async () => {
+      const touches: number[] = []
+      const { client } = await sessionApp(
+        session,
+        { rolling: true },
+        {
+          respond: (req, res) => {
+            const sess = req.session
+            const touch = sess.touch.bind(sess)
+            let count = 0
+            // an own, non-enumerable property: counted without becoming session data
+            Object.defineProperty(sess, 'touch', {
+              value: () => {
+                count++
+                return touch()
+              }
+            })
+            res.on('finish', () => touches.push(count))
+            res.writeHead(200)
+            res.end('done')
+          }
+        }
+      )
+      await client.get('/').expect(200, 'done')
+      await eventually(() => expect(touches).toEqual([1]))
+    })
+  })
+
+  describe('what res.end returns and sends', () => {
+    it('res.end() without a body returns true while the save is pending', async () => {
+      const store = new session.MemoryStore()
+      const hold = holdSets(store)
+      const returned: unknown[] = []
+      const { client } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (_req, res) => {
+            returned.push(res.end())
+            hold.release()
+          }
+        }
+      )
+      await client.get('/').expect(200, '')
+      expect(returned).toEqual([true])
+    })
+
+    it('with a synchronous store, res.end returns what Node.js returns, and nothing is written after the end', async () => {
+      const store = syncStore(session.Store)
+      const seen: unknown[] = []
+      const { client } = await plainApp(session, { store }, (req, res) => {
+        ;(req.session as Data).hit = true
+        res.on('error', (err) => seen.push(err))
+        seen.push(res.end('done') === res)
+      })
+      await client.get('/').expect(200, 'done')
+      await sleep(20)
+      expect(seen).toEqual([true])
+    })
+
+    it('a body given with an encoding and a Content-Length arrives as those bytes', async () => {
+      const body = Buffer.from('café', 'latin1')
+      const { client } = await sessionApp(
+        session,
+        {},
+        {
+          respond: (_req, res) => {
+            res.setHeader('Content-Length', String(body.length))
+            res.end('café', 'latin1')
+          }
+        }
+      )
+      const res = await client
+        .get('/')
+        .buffer(true)
+        .parse((stream, done) => {
+          const chunks: Buffer[] = []
+          stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+          stream.on('end', () => done(null, Buffer.concat(chunks)))
+        })
+        .expect(200)
+      expect(res.body).toEqual(body)
+    })
+  })
+
+  describe('a bogus req.sessionID', () => {
+    it('on a new session: no cookie, no save and no error', async () => {
+      const store = new session.MemoryStore()
+      const { client, lateErrors } = await sessionApp(
+        session,
+        { store },
+        {
+          respond: (req, res) => {
+            ;(req as unknown as { sessionID: unknown }).sessionID = 42
+            res.end()
+          }
+        }
+      )
+      const res = await client.get('/').expect(200)
+      await sleep(20)
+      expect([setCookies(res), store.sessions, lateErrors]).toEqual([[], {}, []])
+    })
+
+    it('taken away from a session: no touch, no save and no error', async () => {
+      const store = new session.MemoryStore()
+      const { client, lateErrors } = await sessionApp(
+        session,
+        { store, resave: false, saveUninitialized: false },
+        {
+          respond: (req, res) => {
+            delete (req as unknown as { sessionID?: string }).sessionID
+            res.end()
+          }
+        }
+      )
+      const calls = countCalls(store, 'set', 'touch')
+      await client.get('/').expect(200)
+      await sleep(20)
+      expect([calls, lateErrors]).toEqual([{ set: 0, touch: 0 }, []])
+    })
+  })
+})
+
+describe.each(implementations)('$name', ({ session }) => {
+  describe('a session with a toJSON of its own', () => {
+    /** A loaded session with `stored` as its data; `respond` runs after the route gave it a toJSON returning itself. */
+    async function selfSerialising(stored: Record<string, unknown>, respond: (req: Request) => void) {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(
+        session,
+        { store, resave: false },
+        {
+          respond: (req, res) => {
+            if (req.url === '/login') Object.assign(req.session, stored)
+            // non-enumerable, so it is never stored; JSON.stringify calls it and serialises what it returns
+            Object.defineProperty(req.session, 'toJSON', {
+              value: function (this: unknown) {
+                return this
+              }
+            })
+            if (req.url !== '/login') respond(req)
+            res.end()
+          }
+        }
+      )
+      const first = await client.get('/login').expect(200)
+      const calls = countCalls(store, 'set', 'touch')
+      await client.get('/').set('Cookie', cookieHeader(first)).expect(200)
+      return calls
+    }
+
+    it('a session whose toJSON returns itself is still compared without its cookie: reading it is no change', async () => {
+      expect(await selfSerialising({ views: 1, prefs: { cookie: 'a' } }, () => {})).toEqual({ set: 0, touch: 1 })
+    })
+
+    it('a session whose toJSON returns itself: a property named cookie deeper in its data still counts', async () => {
+      const calls = await selfSerialising({ prefs: { cookie: 'a' } }, (req) => {
+        ;(req.session as unknown as { prefs: { cookie: string } }).prefs.cookie = 'b'
+      })
+      expect(calls).toEqual({ set: 1, touch: 0 })
+    })
+
+    it('a toJSON the session inherits is honoured too: a change it hides is no change', async () => {
+      const store = new session.MemoryStore()
+      const { client } = await sessionApp(
+        session,
+        { store, saveUninitialized: false },
+        {
+          respond: (req, res) => {
+            const proto = Object.create(Object.getPrototypeOf(req.session) as object, {
+              toJSON: { value: () => ({}) }
+            }) as object
+            Object.setPrototypeOf(req.session, proto)
+            data(req).views = 1
+            res.end()
+          }
+        }
+      )
+      const res = await client.get('/').expect(200)
+      expect(setCookies(res)).toEqual([])
+      expect(store.sessions).toEqual({})
+    })
+  })
+
+  describe('Secure cookies and proxies', () => {
+    it('with proxy: true, a single X-Forwarded-Proto value is read case and spaces aside', async () => {
+      const { client } = await sessionApp(
+        session,
+        { proxy: true, cookie: { secure: true } },
+        {
+          // Node.js trims a header as it arrives; a middleware that sets one may leave spaces in
+          setup: (req, _res, next) => {
+            req.headers['x-forwarded-proto'] = ' HTTPS '
+            next()
+          }
+        }
+      )
+      const res = await client.get('/').expect(200)
+      expect(sessionCookie(res)?.attributes.secure).toBe(true)
+    })
+  })
+})
+
+describe.each(freshImplementations)('$name, loaded afresh', ({ load, debug }) => {
+  describe('debug output', () => {
+    it('says when a session is saved, and the Set-Cookie it writes, and when a body is split to wait for the store', async () => {
+      const lines = captureDebug(debug)
+      const session = await load()
+      const { client } = await sessionApp(session, { name: 'sid' }, { respond: (_req, res) => res.send('hello') })
+      const res = await client.get('/').expect(200, 'hello')
+      expect(lines).toEqual([
+        'express-session no SID sent, generating session',
+        `express-session saving ${sessionId(res)}`,
+        `express-session set-cookie ${setCookies(res)[0]}`,
+        'express-session split response'
+      ])
+    })
+
+    it('splits nothing without a Content-Length, or when the last chunk is empty', async () => {
+      const lines = captureDebug(debug)
+      const session = await load()
+      const { client } = await plainApp(session, { name: 'sid' }, (req, res) => {
+        if (req.url === '/rest') {
+          res.setHeader('Content-Length', '5')
+          res.write('hello')
+          res.end('')
+        } else {
+          res.end('chunked')
+        }
+      })
+      await client.get('/').expect(200, 'chunked')
+      await client.get('/rest').expect(200, 'hello')
+      // each request: a session generated, saved, and its cookie set
+      expect(lines.filter((line) => !/generating|saving|set-cookie/.test(line))).toEqual([])
+      expect(lines).toHaveLength(6)
+    })
+
+    it('splits nothing under a Content-Length of 0, even when a body follows it', async () => {
+      const lines = captureDebug(debug)
+      const session = await load()
+      const { server } = await plainApp(session, { name: 'sid' }, (_req, res) => {
+        res.setHeader('Content-Length', '0')
+        res.end('x')
+      })
+      // no HTTP client accepts a body after Content-Length: 0, so the request is made by hand
+      const socket = net.connect((server.address() as AddressInfo).port, '127.0.0.1')
+      socket.resume()
+      socket.end('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')
+      await once(socket, 'close')
+      expect(lines.filter((line) => !/generating|saving|set-cookie/.test(line))).toEqual([])
+      expect(lines).toHaveLength(3)
+    })
+
+    it('says when a session is destroyed, and when the response has no session', async () => {
+      const lines = captureDebug(debug)
+      const session = await load()
+      const { client } = await sessionApp(
+        session,
+        { name: 'sid', saveUninitialized: false },
+        {
+          respond: (req, res) => {
+            ;(req as unknown as { session: null }).session = null
+            res.end()
+          }
+        }
+      )
+      await client.get('/').expect(200)
+      const destroying = await sessionApp(
+        session,
+        { name: 'sid', saveUninitialized: false, unset: 'destroy' },
+        {
+          respond: (req, res) => {
+            ;(req as unknown as { session: null }).session = null
+            res.end()
+          }
+        }
+      )
+      await destroying.client.get('/').expect(200)
+      expect(lines).toEqual([
+        'express-session no SID sent, generating session',
+        'express-session no session',
+        'express-session no session',
+        'express-session no SID sent, generating session',
+        'express-session destroying',
+        'express-session no session',
+        'express-session destroyed'
+      ])
+    })
+
+    it('says when a Secure cookie is held back over plain HTTP', async () => {
+      const lines = captureDebug(debug)
+      const session = await load()
+      const { client } = await sessionApp(session, { name: 'sid', cookie: { secure: true } })
+      const res = await client.get('/').expect(200)
+      expect(setCookies(res)).toEqual([])
+      expect(lines).toEqual([
+        'express-session no SID sent, generating session',
+        expect.stringMatching(/^express-session saving /),
+        'express-session not secured'
+      ])
+    })
+
+    it('says twice that a bogus req.sessionID is ignored: once deciding to save, once to touch', async () => {
+      const lines = captureDebug(debug)
+      const session = await load()
+      const { client } = await sessionApp(
+        session,
+        { name: 'sid', resave: false, saveUninitialized: false },
+        {
+          respond: (req, res) => {
+            if (req.url === '/login') return countVisits(req, res)
+            ;(req as unknown as { sessionID: unknown }).sessionID = 42
+            res.end()
+          }
+        }
+      )
+      const first = await client.get('/login').expect(200, '1')
+      lines.length = 0
+      await client.get('/').set('Cookie', cookieHeader(first)).expect(200)
+      expect(lines).toEqual([
+        `express-session fetching ${sessionId(first)}`,
+        'express-session session found',
+        'express-session session ignored because of bogus req.sessionID 42',
+        'express-session session ignored because of bogus req.sessionID 42'
+      ])
+    })
   })
 })

@@ -342,3 +342,9 @@ describe.each(implementations)('$name: more of the contract', ({ session }) => {
     expect((thrown as Error).message).toMatch(/x-forwarded-proto/)
   })
 })
+
+describe.each(implementations)('$name', ({ session }) => {
+  it("Store() sets up a new store's EventEmitter state, as EventEmitter's own constructor does", () => {
+    expect(Reflect.ownKeys(new session.Store())).toEqual(Reflect.ownKeys(new EventEmitter()))
+  })
+})

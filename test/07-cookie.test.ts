@@ -369,3 +369,13 @@ describe.each(implementations)('$name: more of the Cookie', ({ session }) => {
     expect(sessionCookie(res)?.attributes).toEqual({ path: '/', httponly: true })
   })
 })
+
+describe.each(implementations)('$name', ({ session }) => {
+  it('an originalMaxAge of null or undefined, given after maxAge, falls back to maxAge', () => {
+    for (const originalMaxAge of [null, undefined]) {
+      const cookie = new session.Cookie({ maxAge: 1000, originalMaxAge })
+      // maxAge becomes an expiry date and is read back, so a millisecond may pass in between
+      expect([999, 1000]).toContain(cookie.originalMaxAge)
+    }
+  })
+})

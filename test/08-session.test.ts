@@ -6,9 +6,10 @@
 import { describe, expect, it } from 'vitest'
 import { countVisits, data, sessionApp, sleep, type TestData } from './support/apps.js'
 import { cookieHeader, sessionId, setCookies } from './support/cookies.js'
+import { captureDebug, freshImplementations } from './support/fresh.js'
 import { implementations } from './support/implementations.js'
 import { countCalls, storeGet, storeSet } from './support/stores.js'
-import type { SessionData } from '../src/index.js'
+import type { SessionData, SessionRequest } from '../src/index.js'
 
 describe.each(implementations)('$name', ({ session }) => {
   describe('what req.session holds', () => {
@@ -371,22 +372,27 @@ describe.each(implementations)('$name', ({ session }) => {
         { store, resave: false },
         {
           respond: (req, res) => {
-            let left = 20
-            const again = () => {
-              if (--left === 0) return res.end('ok')
-              try {
-                req.session.reload(again)
-              } catch (err) {
-                res.statusCode = 500
-                res.end((err as Error).message)
+            if (req.url === '/') return countVisits(req, res)
+            // with the store emptied each reload fails and req.session stays the same object: only the
+            // check in rewrapmethods keeps it from being wrapped again, each wrapper doubling the next count
+            store.clear(() => {
+              let left = 20
+              const again = () => {
+                if (--left === 0) return res.end('ok')
+                try {
+                  req.session.reload(again)
+                } catch (err) {
+                  res.statusCode = 500
+                  res.end((err as Error).message)
+                }
               }
-            }
-            again()
+              again()
+            })
           }
         }
       )
       const first = await client.get('/')
-      await client.get('/').set('Cookie', cookieHeader(first)).expect(200, 'ok')
+      await client.get('/again').set('Cookie', cookieHeader(first)).expect(200, 'ok')
     })
   })
 
@@ -478,5 +484,38 @@ describe.each(implementations)('$name: more of the Session', ({ session }) => {
     const listed: string[] = []
     for (const key in proto) listed.push(key)
     expect([methods.map((m) => proto[m].name), listed]).toEqual([[...methods], []])
+  })
+})
+
+describe.each(implementations)('$name', ({ session }) => {
+  it('data that is not an object adds nothing to a new Session', () => {
+    const req = { sessionID: 'abc' } as SessionRequest
+    expect(Object.keys(new session.Session(req, 'data' as unknown as object))).toEqual([])
+  })
+})
+
+describe.each(freshImplementations)('$name, loaded afresh', ({ load, debug }) => {
+  it('debug says when the middleware saves or reloads a session, with its id', async () => {
+    const lines = captureDebug(debug)
+    const session = await load()
+    const { client } = await sessionApp(
+      session,
+      { resave: false },
+      {
+        respond: (req, res, next) => {
+          req.session.save((err) => {
+            if (err) return next(err)
+            req.session.reload((err) => (err ? next(err) : res.end(req.sessionID)))
+          })
+        }
+      }
+    )
+    const res = await client.get('/').expect(200)
+    expect(lines).toEqual([
+      'express-session no SID sent, generating session',
+      `express-session saving ${res.text}`,
+      `express-session reloading ${res.text}`,
+      `express-session set-cookie ${setCookies(res)[0]}`
+    ])
   })
 })

@@ -3,7 +3,7 @@
  * checked only on read, and callbacks that always come later. Each test
  * runs against ours and express-session 1.19.0.
  */
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { implementations } from './support/implementations.js'
 import { storeAll, storedSession, storeGet, storeLength, storeSet } from './support/stores.js'
 import type { SessionData } from '../src/index.js'
@@ -179,5 +179,19 @@ describe.each(implementations)('$name: what needs a callback', ({ session }) => 
     const store = new session.MemoryStore()
     store.all = (cb) => cb(null, {}) // at once, so that the throw surfaces here rather than in a later tick
     expect(() => (store.length as (cb?: unknown) => void)()).toThrow(TypeError)
+  })
+})
+
+describe.each(implementations)('$name', ({ session }) => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('a session whose expiry is this very millisecond reads as gone', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2030-01-01T00:00:00Z') })
+    const store = new session.MemoryStore()
+    store.sessions.now = JSON.stringify({ cookie: { expires: new Date(Date.now()) } })
+    store.sessions.later = JSON.stringify({ cookie: { expires: new Date(Date.now() + 1) } })
+    expect([await storeGet(store, 'now'), Object.keys(store.sessions)]).toEqual([undefined, ['later']])
   })
 })
