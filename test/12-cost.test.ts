@@ -14,13 +14,16 @@ import ts from 'typescript'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { chartSvg } from '../scripts/bench/chart.js'
 import { parseOptions, UsageError } from '../scripts/bench/options.js'
-import { variantsFor, type BenchReport, type VariantSpec } from '../scripts/bench/report.js'
+import { variantsFor, type BenchReport, type Variant, type VariantSpec } from '../scripts/bench/report.js'
 import { compile, startServer } from '../scripts/bench/runtimes.js'
 import { benchApp, hasKeepNames, loadSession, SCENARIOS } from '../scripts/bench/server.js'
 import { median, ratio, summarise } from '../scripts/bench/stats.js'
 import { alternativesTable, experimentTable, resultsTable, withTables } from '../scripts/bench/table.js'
+import { sessionApp } from './support/apps.js'
 import { cookieHeader, setCookies } from './support/cookies.js'
 import { serve } from './support/http.js'
+import { bothImplementations, type SessionModule } from './support/implementations.js'
+import { countCalls, syncStore } from './support/stores.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const results = new URL('../chapters/12-cost/results.json', import.meta.url)
@@ -134,10 +137,15 @@ describe('what tsx adds', () => {
     expect(tsc.outputText).not.toContain('__name')
   })
 
-  it("keepNames puts eighteen __name calls inside express-session's middleware: ten helpers, end and its two, reload and save, three store callbacks", () => {
-    const code = keepNames(fs.readFileSync(createRequire(import.meta.url).resolve('express-session'), 'utf8'), 'js')
+  /** The functions keepNames names inside the middleware that `session()` returns, in order. */
+  const namedInMiddleware = (file: string, loader: 'ts' | 'js') => {
+    const code = keepNames(fs.readFileSync(file, 'utf8'), loader)
     const middleware = code.slice(code.indexOf('function session2(req, res, next)'), code.indexOf('}, "session");'))
-    const named = [...middleware.matchAll(/__name\((?:function )?(\w+)/g)].map((m) => m[1])
+    return [...middleware.matchAll(/__name\((?:function )?(\w+)/g)].map((m) => m[1])
+  }
+
+  it("keepNames puts eighteen __name calls inside express-session's middleware: ten helpers, end and its two, reload and save, three store callbacks", () => {
+    const named = namedInMiddleware(createRequire(import.meta.url).resolve('express-session'), 'js')
     expect(named).toEqual([
       'end',
       'writeend',
@@ -158,6 +166,64 @@ describe('what tsx adds', () => {
       'shouldTouch',
       'shouldSetCookie'
     ])
+  })
+
+  it("through tsx, ours' middleware is named as express-session's would be; the hoisted experiment's keeps only end, its two and the store callbacks", () => {
+    const upstream = namedInMiddleware(createRequire(import.meta.url).resolve('express-session'), 'js')
+    expect(namedInMiddleware(`${root}/src/index.ts`, 'ts')).toEqual(upstream)
+    expect(namedInMiddleware(`${root}/scripts/bench/experiments/hoisted.ts`, 'ts')).toEqual([
+      'end',
+      'writeend',
+      'writetop',
+      'ondestroy',
+      'onsave',
+      'ontouch'
+    ])
+  })
+})
+
+describe('what the speedups change that a program can see', () => {
+  /**
+   * Load a session and leave it unchanged while a getter on its `cookie` property counts the
+   * reads: all of them, and those made from inside a function named `hash`.
+   */
+  async function cookieReadsOnAnUnchangedRead(session: SessionModule) {
+    const reads = { all: 0, byHash: 0 }
+    const store = syncStore(session.Store)
+    const { client } = await sessionApp(
+      session,
+      { store, resave: false },
+      {
+        respond: (req, res) => {
+          const cookie = req.session.cookie
+          Object.defineProperty(req.session, 'cookie', {
+            enumerable: true,
+            configurable: true,
+            get() {
+              reads.all++
+              if (/\bat hash \(/.test(new Error().stack ?? '')) reads.byHash++
+              return cookie
+            }
+          })
+          res.end()
+        }
+      }
+    )
+    const first = await client.get('/').expect(200)
+    const writes = countCalls(store, 'set')
+    const second = await client.get('/').set('Cookie', cookieHeader(first)).expect(200)
+    // nothing was saved and no cookie sent: the only difference is how the fingerprint is taken
+    expect([writes.set, setCookies(second)]).toEqual([0, []])
+    return reads
+  }
+
+  it("the hash never reads the session's cookie property in ours; express-session's reads it for every fingerprint, the rest alike", async () => {
+    const [ours, upstream] = await Promise.all(
+      bothImplementations.map(({ session }) => cookieReadsOnAnUnchangedRead(session))
+    )
+    expect(ours.byHash).toBe(0)
+    expect(upstream.byHash).toBeGreaterThan(0)
+    expect(ours.all).toBe(upstream.all - upstream.byHash)
   })
 })
 
@@ -370,9 +436,85 @@ describe('the published results', () => {
     expect(fs.readFileSync(new URL('../chapters/12-cost/chart.svg', import.meta.url), 'utf8')).toBe(chartSvg(report))
   })
 
+  it('hold the six variants of a full run with the experiment, each in the form its label names', () => {
+    const form = (v: Variant) => `${v.id} · ${v.runtime} · ${v.label}`
+    expect(report.variants.map(form)).toEqual(variantsFor(['hoisted']).map(form))
+    for (const v of report.variants) expect(v.label).toMatch(v.runtime === 'tsx' ? /through tsx$/ : /^(?!.*tsx)/)
+  })
+
+  it('every figure the prose quotes is in results.json or follows from its rounds', () => {
+    const readme = fs.readFileSync(new URL('../chapters/12-cost/README.md', import.meta.url), 'utf8')
+    const figures = figuresIn(report)
+    const quoted = quotedFigures(readme)
+    expect(quoted.length).toBeGreaterThan(50)
+    const unfounded = quoted.filter((q) => !figures.some((f) => roundsTo(f, q)))
+    expect(unfounded).toEqual([])
+  })
+
   it('come from a full run with the default settings, on the kind of machine the chapter names', () => {
     expect(report.settings).toEqual({ rounds: 5, seconds: 2, connections: 10 })
     expect(report.machine.cpus).toBe(2)
     expect(report.machine.node).toMatch(/^v20\./)
   })
 })
+
+/**
+ * The figures a chapter may quote from a report: each variant's medians, rounds and time per
+ * request (a million ÷ requests per second); for every two variants of a scenario, each round's
+ * ratio, their median, lowest and highest, and the difference in time per request; each
+ * micro-benchmark row, and within a group the difference and speed ratio of every two ways; the
+ * run's length; and 1, the goal's threshold.
+ */
+function figuresIn(report: BenchReport): number[] {
+  const figures = [1, report.durationSeconds]
+  for (const row of report.results) {
+    figures.push(...Object.values(row.ratios))
+    const ids = Object.keys(row.variants)
+    for (const a of ids) {
+      const { rps, p99, runs } = row.variants[a]
+      figures.push(rps, p99, ...runs, 1e6 / rps)
+      for (const b of ids) {
+        const other = row.variants[b]
+        const rounds = runs.map((r, i) => r / other.runs[i])
+        figures.push(...rounds, median(rounds), Math.min(...rounds), Math.max(...rounds))
+        figures.push(1e6 / rps - 1e6 / other.rps, Math.round(1e6 / rps) - Math.round(1e6 / other.rps))
+      }
+    }
+  }
+  for (const a of report.micro) {
+    figures.push(a.meanMicros, a.opsPerSecond)
+    for (const b of report.micro)
+      if (a.group !== undefined && a.group === b.group)
+        figures.push(a.meanMicros - b.meanMicros, b.meanMicros / a.meanMicros)
+  }
+  return figures
+}
+
+/**
+ * The figures a chapter's prose quotes, outside the blocks `npm run bench` writes, code and link
+ * targets: every number in a table row, and elsewhere a ratio (×1.011), a figure with its unit
+ * (µs, ms, req/s) or a number with three decimals.
+ */
+function quotedFigures(markdown: string): string[] {
+  const prose = markdown
+    .replace(/<!-- bench:(\w+) -->[\s\S]*?<!-- \/bench:\1 -->/g, '')
+    .replace(/```[\s\S]*?```/g, '')
+    .replace(/`[^`\n]*`/g, '')
+    .replace(/\]\([^)]*\)/g, ']')
+  const quoted: string[] = []
+  for (const line of prose.split('\n')) {
+    if (line.startsWith('|')) quoted.push(...(line.match(/\d+(?:\.\d+)?/g) ?? []))
+    else
+      for (const m of line.matchAll(
+        /×(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?) ?(?:µs|ms|req\/s)(?![\w/])|(?<![\d.])(\d\.\d{3})(?![\d.])/g
+      ))
+        quoted.push(m[1] ?? m[2] ?? m[3])
+  }
+  return quoted
+}
+
+/** Whether `figure`, rounded to as many decimals as `quoted` shows, is `quoted`. */
+function roundsTo(figure: number, quoted: string): boolean {
+  const decimals = quoted.split('.')[1]?.length ?? 0
+  return figure.toFixed(decimals) === Number(quoted).toFixed(decimals)
+}
