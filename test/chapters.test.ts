@@ -851,12 +851,23 @@ describe.each(chapterDirs)('chapter %s', (dir) => {
 
   it('quotes only test names that exist in the test file it links, each link landing on its test’s line', () => {
     for (const link of parseTestLinks(`chapters/${dir}/README.md`, readme)) {
-      const full = path.join(root, link.file)
-      const definitions = fs.existsSync(full) ? testDefinitions(link.file, fs.readFileSync(full, 'utf8')) : undefined
+      const definitions = definitionsOf(link.file)
       expect(checkTestLink(link, definitions).problem, `${dir} quotes “${link.name}” from ${link.file}`).toBeUndefined()
     }
   })
 })
+
+/** Each test file parsed once for the whole run: chapters link the same files hundreds of times. */
+const parsedTestFiles = new Map<string, Map<string, number[]> | undefined>()
+
+/** The tests a test file defines, or undefined when the file does not exist. */
+function definitionsOf(file: string): Map<string, number[]> | undefined {
+  if (!parsedTestFiles.has(file)) {
+    const full = path.join(root, file)
+    parsedTestFiles.set(file, fs.existsSync(full) ? testDefinitions(file, fs.readFileSync(full, 'utf8')) : undefined)
+  }
+  return parsedTestFiles.get(file)
+}
 
 /** What each chapter's try.ts must print (patterns, in order). */
 const expectedOutput: Record<string, RegExp[]> = {

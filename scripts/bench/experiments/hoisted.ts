@@ -1,7 +1,8 @@
 /**
  * An experiment of chapter 12, not the library: `src/index.ts` as it stood
  * before it went back to upstream's shape. Four changes, made to run faster
- * under tsx, none of them visible to a request:
+ * under tsx. Only the fourth can be seen from outside: the hash no longer
+ * reads the session's cookie (chapter 12 says how):
  *
  * 1. the per-request helpers (`generate`, `inflate`, the method wrappers,
  *    `isModified`, `isSaved` and the four `should…` questions) are declared
