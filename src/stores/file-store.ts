@@ -110,9 +110,11 @@ function classify(name: string): FolderEntry | undefined {
  *
  * @example
  * ```ts
+ * import express from 'express'
  * import session from 'express-session-annotated'
  * import { FileStore } from 'express-session-annotated/stores/file-store'
  *
+ * const app = express()
  * const store = new FileStore({ dir: '.sessions' })
  * store.on('corrupt', (report) => console.warn('session file set aside:', report))
  * app.use(session({
