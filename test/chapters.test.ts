@@ -833,6 +833,16 @@ describe('the glossary', () => {
   })
 })
 
+/** The tests a file defines, each file parsed once (a chapter links the same files many times). */
+const definitionsByFile = new Map<string, Map<string, number[]> | undefined>()
+function definitionsOf(file: string): Map<string, number[]> | undefined {
+  if (!definitionsByFile.has(file)) {
+    const full = path.join(root, file)
+    definitionsByFile.set(file, fs.existsSync(full) ? testDefinitions(file, fs.readFileSync(full, 'utf8')) : undefined)
+  }
+  return definitionsByFile.get(file)
+}
+
 describe.each(chapterDirs)('chapter %s', (dir) => {
   const readme = fs.readFileSync(path.join(root, 'chapters', dir, 'README.md'), 'utf8')
   const number = dir.slice(0, 2)
@@ -852,9 +862,10 @@ describe.each(chapterDirs)('chapter %s', (dir) => {
 
   it('quotes only test names that exist in the test file it links, each link landing on its test’s line', () => {
     for (const link of parseTestLinks(`chapters/${dir}/README.md`, readme)) {
-      const full = path.join(root, link.file)
-      const definitions = fs.existsSync(full) ? testDefinitions(link.file, fs.readFileSync(full, 'utf8')) : undefined
-      expect(checkTestLink(link, definitions).problem, `${dir} quotes “${link.name}” from ${link.file}`).toBeUndefined()
+      expect(
+        checkTestLink(link, definitionsOf(link.file)).problem,
+        `${dir} quotes “${link.name}” from ${link.file}`
+      ).toBeUndefined()
     }
   })
 })
