@@ -641,3 +641,26 @@ describe('what the reaper cannot know', () => {
     expect(fs.readdirSync(store.dir).sort()).toEqual(['list.json.corrupt', 'notes.txt'])
   })
 })
+
+describe('data that JSON cannot hold', () => {
+  it("set throws at once, as MemoryStore's does, on data that JSON cannot hold", () => {
+    const cycle: Record<string, unknown> = {}
+    cycle.self = cycle
+    const store = fileStore()
+    const callback = vi.fn()
+    for (const [name, extra] of [
+      ['a BigInt', { n: 1n }],
+      ['a cycle', { cycle }]
+    ] as const) {
+      expect(() => store.set('abc', storedSession(60_000, extra), callback), name).toThrow(TypeError)
+      for (const { session } of implementations) {
+        const memory = new session.MemoryStore()
+        expect(() => memory.set('abc', storedSession(60_000, extra), callback), `${name}, MemoryStore`).toThrow(
+          TypeError
+        )
+      }
+    }
+    expect(callback).not.toHaveBeenCalled()
+    expect(fs.readdirSync(store.dir)).toEqual([])
+  })
+})

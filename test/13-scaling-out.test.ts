@@ -8,11 +8,11 @@ import { createRequire } from 'node:module'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import ours, { type SessionData, type Store } from '../src/index.js'
 import { FileStore } from '../src/stores/file-store.js'
 import { RedisStore } from '../src/stores/redis-store.js'
-import { countVisits, sessionApp } from './support/apps.js'
+import { countVisits, data, sessionApp } from './support/apps.js'
 import { cookieHeader, sessionId } from './support/cookies.js'
 import { upstream, type SessionModule } from './support/implementations.js'
 import { FakeRedis } from './support/redis.js'
@@ -232,4 +232,42 @@ describe('RedisStore, with a stand-in client (ours only)', () => {
     await new Promise((resolve) => setImmediate(resolve))
     expect(events).toEqual([])
   })
+})
+
+describe('what the two store', () => {
+  it.each([
+    ['the default cookie', {}],
+    [
+      'a cookie with every attribute',
+      { maxAge: 60_000, sameSite: 'lax', secure: false, domain: 'example.org', priority: 'high', partitioned: true }
+    ]
+  ] as const)(
+    'with %s, a store holds the same JSON, byte for byte, whichever of the two wrote it',
+    async (_label, cookie) => {
+      vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-11-26T12:00:00Z') })
+      try {
+        const written = await Promise.all(
+          [upstream, ours].map(async (session) => {
+            const store = new ours.MemoryStore()
+            const { client } = await sessionApp(
+              session,
+              { store, genid: () => 'the-same-id', resave: false, saveUninitialized: false, cookie },
+              {
+                respond: (req, res) => {
+                  Object.assign(data(req), { views: 1, user: 'rasmus', cart: ['apple'] })
+                  res.end('ok')
+                }
+              }
+            )
+            await client.get('/').expect(200, 'ok')
+            return store.sessions['the-same-id']
+          })
+        )
+        expect(written[0]).toContain('"user":"rasmus"')
+        expect(written[1]).toBe(written[0])
+      } finally {
+        vi.useRealTimers()
+      }
+    }
+  )
 })

@@ -18,6 +18,7 @@ import {
   counterpartProblems,
   dedent,
   fenceFor,
+  fencedLines,
   githubAnchor,
   headingsOf,
   itemsOf,
@@ -832,6 +833,16 @@ describe('the glossary', () => {
   })
 })
 
+/** The tests a file defines, each file parsed once (a chapter links the same files many times). */
+const definitionsByFile = new Map<string, Map<string, number[]> | undefined>()
+function definitionsOf(file: string): Map<string, number[]> | undefined {
+  if (!definitionsByFile.has(file)) {
+    const full = path.join(root, file)
+    definitionsByFile.set(file, fs.existsSync(full) ? testDefinitions(file, fs.readFileSync(full, 'utf8')) : undefined)
+  }
+  return definitionsByFile.get(file)
+}
+
 describe.each(chapterDirs)('chapter %s', (dir) => {
   const readme = fs.readFileSync(path.join(root, 'chapters', dir, 'README.md'), 'utf8')
   const number = dir.slice(0, 2)
@@ -851,23 +862,152 @@ describe.each(chapterDirs)('chapter %s', (dir) => {
 
   it('quotes only test names that exist in the test file it links, each link landing on its test’s line', () => {
     for (const link of parseTestLinks(`chapters/${dir}/README.md`, readme)) {
-      const definitions = definitionsOf(link.file)
-      expect(checkTestLink(link, definitions).problem, `${dir} quotes “${link.name}” from ${link.file}`).toBeUndefined()
+      expect(
+        checkTestLink(link, definitionsOf(link.file)).problem,
+        `${dir} quotes “${link.name}” from ${link.file}`
+      ).toBeUndefined()
     }
   })
 })
 
-/** Each test file parsed once for the whole run: chapters link the same files hundreds of times. */
-const parsedTestFiles = new Map<string, Map<string, number[]> | undefined>()
+/** The sections every chapter ends with, in this order ("Break it" only where the chapter has one). */
+const CLOSING = ['Recap', 'Design notes', 'Challenges', 'Break it', 'Try it yourself']
 
-/** The tests a test file defines, or undefined when the file does not exist. */
-function definitionsOf(file: string): Map<string, number[]> | undefined {
-  if (!parsedTestFiles.has(file)) {
-    const full = path.join(root, file)
-    parsedTestFiles.set(file, fs.existsSync(full) ? testDefinitions(file, fs.readFileSync(full, 'utf8')) : undefined)
+/**
+ * What a chapter's closing sections lack: they must be its last level-two
+ * sections, in the order of {@link CLOSING}; the recap a list of exactly
+ * three points; the challenges two or more `###` headings, each followed by
+ * a folded answer, at least one of which includes a region of the
+ * chapter's `answers.test.ts` (`answerRegions`: that file's regions, or
+ * `undefined` when it does not exist).
+ */
+function closingProblems(dir: string, readme: string, answerRegions: string[] | undefined): string[] {
+  const problems: string[] = []
+  const lines = readme.split('\n')
+  const fenced = fencedLines(lines)
+  const headings = headingsOf(readme)
+  const sections = headings.filter((h) => h.level === 2)
+  const names = sections.map((h) => h.text)
+  const expected = CLOSING.filter((name) => name !== 'Break it' || names.includes(name))
+  const last = names.slice(-expected.length)
+  if (last.join(' / ') !== expected.join(' / '))
+    problems.push(`ends with the sections ${last.join(' / ')}, not ${expected.join(' / ')}`)
+  /** The 0-based line range of a level-two section's body, heading excluded. */
+  const body = (name: string): [number, number] | undefined => {
+    const heading = sections.find((h) => h.text === name)
+    if (heading === undefined) return undefined
+    const next = sections.find((h) => h.line > heading.line)
+    return [heading.line, next === undefined ? lines.length : next.line - 1]
   }
-  return parsedTestFiles.get(file)
+  const recap = body('Recap')
+  if (recap !== undefined) {
+    const points = lines
+      .slice(...recap)
+      .filter((line, i) => !fenced[recap[0] + i] && /^(?:[-*+]|\d+[.)])\s+\S/.test(line)).length
+    if (points !== 3) problems.push(`its recap has ${points} points, not three`)
+  }
+  const challenges = body('Challenges')
+  if (challenges !== undefined) {
+    const [from, to] = challenges
+    const titles = headings.filter((h) => h.level === 3 && h.line > from && h.line <= to)
+    if (titles.length < 2) problems.push(`has ${titles.length} challenge(s) as ### headings, not two or more`)
+    let included = false
+    titles.forEach((title, i) => {
+      const end = i + 1 < titles.length ? titles[i + 1].line - 1 : to
+      const part = lines.slice(title.line, end).join('\n')
+      const open = part.indexOf('<details><summary>Answer</summary>')
+      const close = part.indexOf('</details>', open)
+      if (open === -1 || close === -1) {
+        problems.push(`its challenge "${title.text}" has no <details><summary>Answer</summary> … </details>`)
+        return
+      }
+      const answer = part.slice(open, close)
+      for (const m of answer.matchAll(/<!-- source: ([^#\s]+)#([\w-]+) -->/g)) {
+        if (m[1] === `chapters/${dir}/answers.test.ts` && answerRegions?.includes(m[2])) included = true
+      }
+    })
+    if (!included) problems.push(`no challenge's answer includes a region of chapters/${dir}/answers.test.ts`)
+  }
+  return problems
 }
+
+describe('the closing sections check', () => {
+  const answer = (region: string) =>
+    `<details><summary>Answer</summary>\n\n<!-- source: chapters/99-x/answers.test.ts#${region} -->\n\`\`\`ts\nit()\n\`\`\`\n\n</details>\n`
+  const folded = '<details><summary>Answer</summary>\n\nBecause.\n\n</details>\n'
+  const chapter = (parts: Partial<Record<'recap' | 'challenges' | 'tail', string>> = {}) =>
+    [
+      '# 99 · X\n\n## Walk\n\ntext\n',
+      parts.recap ?? '## Recap\n\n- one\n- two\n  continued\n- three\n',
+      '## Design notes\n\nwhy\n',
+      parts.challenges ??
+        `## Challenges\n\n### One\n\nWrite a test.\n\n${answer('answer-one')}\n### Two\n\nWhy?\n\n${folded}`,
+      parts.tail ?? '## Break it\n\n### A change\n\n```diff\n- a\n+ b\n```\n\n## Try it yourself\n\n- run it\n'
+    ].join('\n')
+
+  it('accepts a chapter that ends as every chapter must, with or without Break it', () => {
+    expect(closingProblems('99-x', chapter(), ['answer-one'])).toEqual([])
+    expect(closingProblems('99-x', chapter({ tail: '## Try it yourself\n\n- run it\n' }), ['answer-one'])).toEqual([])
+  })
+
+  it('reports a recap of other than three points, a list in a code block not counted', () => {
+    const two = chapter({ recap: '## Recap\n\n1. one\n2. two\n\n```md\n- not a point\n```\n' })
+    expect(closingProblems('99-x', two, ['answer-one'])).toEqual(['its recap has 2 points, not three'])
+  })
+
+  it('reports sections out of order, missing, or followed by another', () => {
+    const noNotes = chapter().replace('## Design notes\n\nwhy\n', '')
+    expect(closingProblems('99-x', noNotes, ['answer-one'])).toEqual([
+      'ends with the sections Walk / Recap / Challenges / Break it / Try it yourself, not Recap / Design notes / Challenges / Break it / Try it yourself'
+    ])
+    const tryFirst = chapter({ tail: '## Try it yourself\n\n- run it\n\n## Break it\n\n### A change\n' })
+    expect(closingProblems('99-x', tryFirst, ['answer-one'])).toHaveLength(1)
+    expect(closingProblems('99-x', chapter() + '\n## Afterword\n', ['answer-one'])).toHaveLength(1)
+  })
+
+  it('reports fewer than two challenges, a challenge without a folded answer, and no runnable answer included', () => {
+    const one = chapter({ challenges: `## Challenges\n\n### One\n\n${answer('answer-one')}` })
+    expect(closingProblems('99-x', one, ['answer-one'])).toEqual([
+      'has 1 challenge(s) as ### headings, not two or more'
+    ])
+    const open = chapter({
+      challenges: `## Challenges\n\n### One\n\n${answer('answer-one')}\n### Two\n\nWhy? Because.\n`
+    })
+    expect(closingProblems('99-x', open, ['answer-one'])).toEqual([
+      'its challenge "Two" has no <details><summary>Answer</summary> … </details>'
+    ])
+    const list = chapter({ challenges: `## Challenges\n\n1. One\n\n${answer('answer-one')}\n2. Two\n\n${folded}` })
+    expect(closingProblems('99-x', list, ['answer-one'])).toContain(
+      'has 0 challenge(s) as ### headings, not two or more'
+    )
+    expect(closingProblems('99-x', chapter(), undefined)).toEqual([
+      "no challenge's answer includes a region of chapters/99-x/answers.test.ts"
+    ])
+    expect(closingProblems('99-x', chapter(), ['answer-other'])).toHaveLength(1)
+    expect(closingProblems('98-y', chapter(), ['answer-one'])).toHaveLength(1)
+  })
+})
+
+describe('the end of every chapter', () => {
+  it('there are chapters 00 to 14', () => {
+    const numbers = chapterDirs.map((dir) => dir.slice(0, 2))
+    for (let n = 0; n <= 14; n++) expect(numbers).toContain(String(n).padStart(2, '0'))
+  })
+
+  it.each(chapterDirs)(
+    '%s ends with Recap (three points), Design notes, Challenges (two or more, each answered, one running from answers.test.ts), Break it where present, Try it yourself',
+    (dir) => {
+      const readme = fs.readFileSync(path.join(root, 'chapters', dir, 'README.md'), 'utf8')
+      const answers = path.join(root, 'chapters', dir, 'answers.test.ts')
+      const regions = fs.existsSync(answers)
+        ? parseRegions(`chapters/${dir}/answers.test.ts`, fs.readFileSync(answers, 'utf8'), false).regions.map(
+            (r) => r.name
+          )
+        : undefined
+      expect(closingProblems(dir, readme, regions)).toEqual([])
+    }
+  )
+})
 
 /** What each chapter's try.ts must print (patterns, in order). */
 const expectedOutput: Record<string, RegExp[]> = {

@@ -110,9 +110,11 @@ function classify(name: string): FolderEntry | undefined {
  *
  * @example
  * ```ts
+ * import express from 'express'
  * import session from 'express-session-annotated'
  * import { FileStore } from 'express-session-annotated/stores/file-store'
  *
+ * const app = express()
  * const store = new FileStore({ dir: '.sessions' })
  * store.on('corrupt', (report) => console.warn('session file set aside:', report))
  * app.use(session({
@@ -432,9 +434,9 @@ function writeDurably(
 
 /**
  * Flush a folder's list of names to the disk, so that a rename or a
- * deletion in it survives a power cut. Best effort: where a folder cannot
- * be opened or flushed (Windows), the debug log says so and nothing else
- * can be done.
+ * deletion in it survives a power cut. Best effort: on Windows it does not
+ * try; elsewhere, a folder that cannot be opened or flushed is noted in the
+ * debug log, and nothing else can be done.
  */
 function syncFolder(dir: string, done: () => void): void {
   if (process.platform === 'win32') return done()
