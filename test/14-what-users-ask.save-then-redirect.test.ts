@@ -1,7 +1,7 @@
 /**
- * Chapter 14 — save, then redirect. The race the companion app's browser
- * test found, reproduced deterministically: the store finishes its write
- * only after the browser has done everything it can with what it has.
+ * Chapter 14 — save, then redirect. The race between a redirect and the
+ * store's write, made deterministic: the store finishes its write only
+ * after the client has done everything it can with what it has.
  */
 import http from 'node:http'
 import express, { type NextFunction, type Request, type Response } from 'express'
