@@ -70,7 +70,8 @@ afterAll(async () => {
 /** The text of every link in the sidebar, in order, once the navigation script has drawn it. */
 async function sidebar(): Promise<string[]> {
   await page.waitForSelector('.site-menu .tsd-navigation a')
-  return page.$$eval('.site-menu .tsd-navigation a', (links) => links.map((a) => (a.textContent ?? '').trim()))
+  const texts = await page.locator('.site-menu .tsd-navigation a').allTextContents()
+  return texts.map((text) => text.trim())
 }
 
 describe('the docs site in Chromium', () => {
@@ -128,9 +129,7 @@ describe('the docs site in Chromium', () => {
     await page.click('#tsd-search-trigger')
     await page.fill('#tsd-search-input', 'fixation')
     await page.waitForSelector('#tsd-search-results li a')
-    const results = await page.$$eval('#tsd-search-results li a', (links) =>
-      links.map((a) => (a.textContent ?? '').trim())
-    )
+    const results = (await page.locator('#tsd-search-results li a').allTextContents()).map((text) => text.trim())
     expect(results.some((text) => /^\d\d\. /.test(text) || /login story|Expiry/i.test(text))).toBe(true)
   })
 })

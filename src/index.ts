@@ -135,7 +135,7 @@ export type SessionMiddleware = (req: SessionRequest, res: ServerResponse, next:
  * What Express's `Request` gains once the middleware has run.
  */
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express declares Request in its global namespace
   namespace Express {
     /** Express's request, with the fields the session middleware adds. */
     interface Request {

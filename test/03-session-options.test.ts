@@ -386,7 +386,6 @@ describe.each(implementations)('options as the chapter describes them ($name)', 
     const app = express()
     app.use(session(options))
     // Express knows an error handler by its four parameters, so the unused fourth stays
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars
     app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
       seen.push(err.message)
       try {

@@ -730,9 +730,7 @@ describe.each(implementations)('$name', ({ session }) => {
       for (let visit = 1; visit <= 3; visit++) {
         const res = await client.get('/').set('Cookie', cookie).expect(200, String(visit))
         if (visit === 1) cookie = cookieHeader(res)
-        deltas.push(
-          Date.parse(sessionCookie(res)?.attributes.expires as string) - Date.parse(res.headers.date as string)
-        )
+        deltas.push(Date.parse(sessionCookie(res)?.attributes.expires as string) - Date.parse(res.headers.date))
       }
       // both headers have one-second resolution, so allow one tick either way
       const offBy = deltas.map((delta, i) => Math.abs(delta - [2000, 5000, 3_000_000_000][i]))
@@ -822,7 +820,7 @@ async function httpsGet(server: https.Server): Promise<{ status?: number; setCoo
         .on('error', reject)
     })
   } finally {
-    await closeServer(server as unknown as http.Server)
+    await closeServer(server)
   }
 }
 

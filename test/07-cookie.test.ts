@@ -130,7 +130,7 @@ describe.each(implementations)('$name', ({ session }) => {
     })
 
     it('JSON.stringify writes data, with expires as an ISO string', () => {
-      const json = JSON.parse(JSON.stringify(new Cookie({ maxAge: 1000 })))
+      const json: unknown = JSON.parse(JSON.stringify(new Cookie({ maxAge: 1000 })))
       expect(json).toEqual({
         originalMaxAge: 1000,
         expires: new Date(NOW + 1000).toISOString(),
@@ -225,7 +225,7 @@ describe.each(implementations)('$name', ({ session }) => {
       expect(parsed?.attributes).toEqual({
         path: '/admin',
         domain: 'example.org',
-        expires: expect.any(String),
+        expires: expect.any(String) as unknown,
         samesite: 'Strict',
         priority: 'High',
         partitioned: true

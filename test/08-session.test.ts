@@ -3,7 +3,7 @@
  * methods does to the request and to the store. Each test runs against
  * ours and express-session 1.19.0.
  */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { countVisits, data, sessionApp, sleep, type TestData } from './support/apps.js'
 import { cookieHeader, sessionId, setCookies } from './support/cookies.js'
 import { captureDebug, freshImplementations } from './support/fresh.js'
@@ -40,7 +40,7 @@ describe.each(implementations)('$name', ({ session }) => {
             res.json({
               id: sess.id === req.sessionID,
               req: sess.req === req,
-              json: Object.keys(JSON.parse(JSON.stringify(sess)))
+              json: Object.keys(JSON.parse(JSON.stringify(sess)) as object)
             })
           }
         }
@@ -109,18 +109,21 @@ describe.each(implementations)('$name', ({ session }) => {
 
   describe('touch() and resetMaxAge()', () => {
     it('touch() moves expires forward to now + originalMaxAge', async () => {
+      // the clock is held, and moved by hand: touch() must land exactly on the new now + 60 s
+      vi.useFakeTimers({ toFake: ['Date'] })
+      onTestFinished(() => void vi.useRealTimers())
       const { client } = await sessionApp(
         session,
         { cookie: { maxAge: 60_000 } },
         {
-          respond: async (req, res) => {
+          respond: (req, res) => {
             const before = (req.session.cookie.expires as Date).getTime()
-            await sleep(25)
+            vi.setSystemTime(Date.now() + 25)
             const returned = req.session.touch()
             const now = Date.now()
             const after = (req.session.cookie.expires as Date).getTime()
             res.json({
-              moved: after > before && Math.abs(after - (now + 60_000)) <= 2,
+              moved: after === before + 25 && after === now + 60_000,
               chained: returned === req.session
             })
           }
@@ -177,7 +180,7 @@ describe.each(implementations)('$name', ({ session }) => {
           respond: (req, res) => {
             data(req).hit = true
             req.session.save((err) => {
-              if (err) return res.end(String(err))
+              if (err) return res.end('save failed')
               store.get(req.session.id, (_e, sess) => res.end(sess ? 'stored' : 'empty'))
             })
           }
@@ -320,7 +323,7 @@ describe.each(implementations)('$name', ({ session }) => {
       )
       const first = await client.get('/')
       const stored = (await storeGet(store, sessionId(first))) as SessionData & TestData
-      await storeSet(store, sessionId(first), { ...stored, user: 'changed elsewhere' } as SessionData)
+      await storeSet(store, sessionId(first), { ...stored, user: 'changed elsewhere' })
       const res = await client.get('/').set('Cookie', cookieHeader(first))
       expect(res.body).toEqual({ user: 'changed elsewhere', replaced: true, sameId: true })
     })
@@ -405,12 +408,12 @@ describe.each(implementations)('$name', ({ session }) => {
         {
           respond: (req, res) => {
             if (req.url === '/') return countVisits(req, res)
-            req.session.destroy((err) => res.end(String(err ?? req.session)))
+            req.session.destroy((err) => res.end(`${typeof err} ${typeof req.session}`))
           }
         }
       )
       const first = await client.get('/')
-      const res = await client.get('/logout').set('Cookie', cookieHeader(first)).expect(200, 'undefined')
+      const res = await client.get('/logout').set('Cookie', cookieHeader(first)).expect(200, 'undefined undefined')
       expect(setCookies(res)).toEqual([])
       expect(store.sessions).toEqual({})
     })
@@ -453,7 +456,7 @@ describe.each(implementations)('$name', ({ session }) => {
       const first = await client.get('/')
       const res = await client.get('/login').set('Cookie', cookieHeader(first))
       expect(res.body).toEqual({ sameId: false, views: null, id: sessionId(res) })
-      expect(Object.keys(store.sessions)).toEqual([res.body.id])
+      expect(Object.keys(store.sessions)).toEqual([(res.body as { id: string }).id])
     })
   })
 })

@@ -39,11 +39,11 @@ type Failing = 'open' | 'fstat' | 'readFile' | 'mkdir' | 'fsync' | 'rename'
  */
 function failWhen(method: Failing, when: (...args: unknown[]) => boolean, error: NodeJS.ErrnoException): void {
   const real = fs[method] as (...args: unknown[]) => void
-  vi.spyOn(fs, method).mockImplementation(((...args: unknown[]) => {
+  vi.spyOn(fs, method).mockImplementation((...args: unknown[]) => {
     if (!when(...args)) return real(...args)
     const callback = args[args.length - 1] as (err: NodeJS.ErrnoException) => void
     setImmediate(callback, error)
-  }) as never)
+  })
 }
 
 /** Whether a file descriptor is a folder's. */

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { MemoryStore, type SessionData, type Store } from '../src/index.js'
 import { guardStore, StoreTimeoutError } from '../src/stores/guarded-store.js'
 import { sleep } from './support/apps.js'
-import { storedSession, storeGet } from './support/stores.js'
+import { storedSession, storeGet, viaCallback } from './support/stores.js'
 
 /** A MemoryStore whose get is replaced by `get`. */
 function storeWithGet(get: (sid: string, callback: (err: unknown, sess?: SessionData | null) => void) => void): Store {
@@ -73,9 +73,7 @@ describe('guardStore (ours only)', () => {
     const store = guardStore(new MemoryStore())
     // eslint-disable-next-line @typescript-eslint/unbound-method -- calling it unbound is the case under test
     const { set } = store
-    await new Promise<void>((resolve, reject) =>
-      set('abc', storedSession(60_000, { user: 'rasmus' }), (err) => (err ? reject(err as Error) : resolve()))
-    )
+    await viaCallback((cb) => set('abc', storedSession(60_000, { user: 'rasmus' }), cb))
     expect(await storeGet(store, 'abc')).toMatchObject({ user: 'rasmus' })
   })
 })

@@ -475,7 +475,7 @@ describe('stores that fail (ours only)', () => {
     'a %s that fails (%s) at the end of the response: the response completes and the error reaches next(err)',
     async (method, fault, options) => {
       const store = guardStore(faultyStore(method, fault), { timeout: 50 })
-      const { client, lateErrors } = await faultApp(store, options as SessionOptions)
+      const { client, lateErrors } = await faultApp(store, options)
       const first = method === 'set' ? undefined : await client.get('/').expect(200, '1')
       const path = { set: '/', touch: '/?read=1', destroy: '/?drop=1' }[method]
       const res = await client.get(path).set('Cookie', first ? cookieHeader(first) : '')

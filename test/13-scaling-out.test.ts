@@ -58,7 +58,7 @@ describe('interop with express-session 1.19.0', () => {
     const { client } = await sessionApp(upstream, { store }, { respond: countVisits })
     const first = await client.get('/').expect('1')
     await client.get('/').set('Cookie', cookieHeader(first)).expect('2')
-    expect(JSON.parse(store.sessions[sessionId(first)]).views).toBe(2)
+    expect((JSON.parse(store.sessions[sessionId(first)]) as { views: number }).views).toBe(2)
   })
 
   it('our FileStore works under express-session', async () => {
@@ -185,7 +185,7 @@ describe('RedisStore, with a stand-in client (ours only)', () => {
     expect(() => new RedisStore({} as never)).toThrow('RedisStore needs a client option')
   })
 
-  it("turns the client's connection events into the store's connect and disconnect, once each", async () => {
+  it("turns the client's connection events into the store's connect and disconnect, once each", () => {
     const client = new FakeRedis()
     const store = new RedisStore({ client })
     const events: string[] = []

@@ -87,7 +87,7 @@ describe('odd stores and odd data the extras meet (ours only)', () => {
     const store = new MemoryStore()
     Object.defineProperty(store, 'touch', { value: undefined })
     indexSessionsByUser(store, { userOf: () => 'rasmus' })
-    expect(store.touch).toBeUndefined()
+    expect(typeof store.touch).toBe('undefined')
   })
 
   it('a merge that leaves out a field of the request’s session: the session drops it too, as written', async () => {
@@ -102,7 +102,7 @@ describe('odd stores and odd data the extras meet (ours only)', () => {
 
   it('a session whose expiry is not a date is indexed as one without expiry', async () => {
     const add = vi.fn<SessionIndex['add']>(async () => {})
-    const index: SessionIndex = { add, remove: async () => {}, list: async () => [] }
+    const index: SessionIndex = { add, remove: async () => {}, list: () => Promise.resolve([]) }
     const store = new MemoryStore()
     indexSessionsByUser(store, { userOf: () => 'rasmus', index })
     await storeSet(store, 'sid', { cookie: { expires: 'not a date' } } as SessionData)

@@ -11,14 +11,17 @@ function OldStore(this: Store & { data: Map<string, string> }) {
   this.data = new Map()
 }
 util.inherits(OldStore, Store)
+// eslint-disable-next-line @typescript-eslint/no-unsafe-member-access -- a function's prototype is typed any: the old way has no types
 OldStore.prototype.get = function (this: { data: Map<string, string> }, sid: string, cb: Callback) {
   const json = this.data.get(sid)
   setImmediate(cb, null, json ? JSON.parse(json) : null)
 }
+// eslint-disable-next-line @typescript-eslint/no-unsafe-member-access -- a function's prototype is typed any: the old way has no types
 OldStore.prototype.set = function (this: { data: Map<string, string> }, sid: string, sess: SessionData, cb?: Callback) {
   this.data.set(sid, JSON.stringify(sess))
   if (cb) setImmediate(cb)
 }
+// eslint-disable-next-line @typescript-eslint/no-unsafe-member-access -- a function's prototype is typed any: the old way has no types
 OldStore.prototype.destroy = function (this: { data: Map<string, string> }, sid: string, cb?: Callback) {
   this.data.delete(sid)
   if (cb) setImmediate(cb)
@@ -53,7 +56,7 @@ for (const [label, store] of [
   } as SessionData)
   await new Promise<void>((resolve) => {
     store.load('abc', (err, sess) => {
-      if (err) throw err
+      if (err) throw new Error('load failed', { cause: err })
       const loaded = sess as NonNullable<typeof sess> & { user: string }
       console.log(
         `  load("abc") -> a ${loaded.constructor.name}: id ${loaded.id}, user ${loaded.user}, cookie.expires is a Date? ${loaded.cookie.expires instanceof Date}`

@@ -47,7 +47,7 @@ describe.each(implementations)('$name', ({ session }) => {
       })
     )
     app.use((_req: Request, res: Response) => res.end('never reached'))
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- Express knows an error handler by its four parameters
+    // Express knows an error handler by its four parameters, so the unused fourth stays
     app.use((err: Error, req: Request, res: Response, _next: NextFunction) => {
       seen.push(err.message)
       try {

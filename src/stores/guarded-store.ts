@@ -8,7 +8,6 @@
  * @module
  */
 
-import type { SessionCallback } from '../session/session.js'
 import type { Store } from '../session/store.js'
 // #endregion imports
 
@@ -50,6 +49,7 @@ const GUARDED = ['get', 'set', 'destroy', 'touch', 'all', 'length', 'clear'] as 
 export function guardStore<S extends Store>(store: S, options: GuardOptions = {}): S {
   const timeout = options.timeout ?? 5000
   for (const method of GUARDED) {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- detached on purpose: guarded() applies it to the store
     const original = store[method] as ((...args: unknown[]) => void) | undefined
     if (typeof original !== 'function') continue
     Object.defineProperty(store, method, {
@@ -68,14 +68,15 @@ export function guardStore<S extends Store>(store: S, options: GuardOptions = {}
 function guarded(store: Store, method: string, original: (...args: unknown[]) => void, timeout: number) {
   return function (this: Store, ...args: unknown[]): void {
     const last = args.length - 1
-    const callback = typeof args[last] === 'function' ? (args[last] as SessionCallback) : undefined
+    const callback =
+      typeof args[last] === 'function' ? (args[last] as (err?: unknown, ...results: unknown[]) => void) : undefined
     let settled = false
     let timer: NodeJS.Timeout | undefined
     const once = (err?: unknown, ...results: unknown[]) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
-      ;(callback as ((err?: unknown, ...results: unknown[]) => void) | undefined)?.(err, ...results)
+      callback?.(err, ...results)
     }
     if (timeout > 0 && callback) {
       timer = setTimeout(() => once(new StoreTimeoutError(method, timeout)), timeout)
