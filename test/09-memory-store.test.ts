@@ -195,3 +195,12 @@ describe.each(implementations)('$name', ({ session }) => {
     expect([await storeGet(store, 'now'), Object.keys(store.sessions)]).toEqual([undefined, ['later']])
   })
 })
+
+describe.each(implementations)('$name: destroying what is not there', ({ session }) => {
+  it('destroy of an id the store does not hold calls back without an error', async () => {
+    const store = new session.MemoryStore()
+    await storeSet(store, 'kept', storedSession(60_000))
+    const answer = await new Promise<unknown[]>((resolve) => store.destroy('never-stored', (...args) => resolve(args)))
+    expect([answer.filter((arg) => arg != null), Object.keys(store.sessions)]).toEqual([[], ['kept']])
+  })
+})
