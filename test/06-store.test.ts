@@ -348,3 +348,21 @@ describe.each(implementations)('$name', ({ session }) => {
     expect(Reflect.ownKeys(new session.Store())).toEqual(Reflect.ownKeys(new EventEmitter()))
   })
 })
+
+describe.each(implementations)('$name: a session from load() and its cookie', ({ session }) => {
+  it('a session from load() can touch and resetMaxAge: its expiry restarts at the stored originalMaxAge', async () => {
+    const store = new session.MemoryStore()
+    // a minute-long session with one second left
+    const stored = {
+      cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 1000), httpOnly: true, path: '/' }
+    }
+    await storeSet(store, 'abc', stored as SessionData)
+    const touched = await loadSession(store, 'abc')
+    const reset = await loadSession(store, 'abc')
+    const before = Math.round((touched.cookie.maxAge as number) / 1000)
+    touched.touch()
+    reset.resetMaxAge()
+    const after = [touched, reset].map((s) => Math.round((s.cookie.maxAge as number) / 1000))
+    expect([before, after]).toEqual([1, [60, 60]])
+  })
+})
