@@ -204,3 +204,12 @@ describe.each(implementations)('$name: destroying what is not there', ({ session
     expect([answer.filter((arg) => arg != null), Object.keys(store.sessions)]).toEqual([[], ['kept']])
   })
 })
+
+describe.each(implementations)('$name: touch meets an expired session', ({ session }) => {
+  it('touch on an expired session removes it instead of renewing it', async () => {
+    const store = new session.MemoryStore()
+    await storeSet(store, 'old', storedSession(-1000, { user: 'rasmus' }))
+    await new Promise<void>((resolve) => store.touch('old', storedSession(60_000), () => resolve()))
+    expect([Object.keys(store.sessions), await storeGet(store, 'old')]).toEqual([[], undefined])
+  })
+})
