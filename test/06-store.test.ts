@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events'
 import util from 'node:util'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { countVisits, sessionApp, type TestData } from './support/apps.js'
 import { cookieHeader, sessionId } from './support/cookies.js'
 import { implementations, type SessionModule } from './support/implementations.js'
@@ -350,7 +350,13 @@ describe.each(implementations)('$name', ({ session }) => {
 })
 
 describe.each(implementations)('$name: a session from load() and its cookie', ({ session }) => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
   it('a session from load() can touch and resetMaxAge: its expiry restarts at the stored originalMaxAge', async () => {
+    // the clock stands still, so the times read below are exact
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.UTC(2030, 0, 1) })
     const store = new session.MemoryStore()
     // a minute-long session with one second left
     const stored = {
