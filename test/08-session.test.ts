@@ -564,3 +564,29 @@ describe.each(implementations)('$name: what a stack trace shows', ({ session }) 
     ])
   })
 })
+
+describe.each(implementations)('$name: what reload returns', ({ session }) => {
+  it("Session.prototype.reload returns the session, but the middleware's wrapper returns nothing", async () => {
+    const { client } = await sessionApp(
+      session,
+      {},
+      {
+        respond: (req, res, next) => {
+          if (req.url === '/') return countVisits(req, res)
+          const wrapped: unknown = req.session.reload((err) => {
+            if (err) return next(err)
+            const sess = req.session
+            const plain: unknown = session.Session.prototype.reload.call(sess, (err2) => {
+              if (err2) return next(err2)
+              res.json({ wrapped: wrapped === undefined, plain: plain === sess })
+            })
+          })
+        }
+      }
+    )
+    const first = await client.get('/').expect(200, '1')
+    // the second request has a stored session to reload
+    const res = await client.get('/reload').set('Cookie', cookieHeader(first)).expect(200)
+    expect(res.body).toEqual({ wrapped: true, plain: true })
+  })
+})
