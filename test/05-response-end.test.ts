@@ -1558,3 +1558,14 @@ describe.each(freshImplementations)('$name, loaded afresh', ({ load, debug }) =>
     })
   })
 })
+
+describe.each(implementations)('$name: a new session’s two expiries', ({ session }) => {
+  it("a new session's first Set-Cookie carries the expiry its first save stores (to the second the header can hold)", async () => {
+    const store = new session.MemoryStore()
+    const { client } = await sessionApp(session, { store, cookie: { maxAge: DAY } }, { respond: countVisits })
+    const res = await client.get('/').expect(200, '1')
+    const sent = Date.parse(sessionCookie(res)?.attributes.expires as string)
+    const stored = Date.parse((await storeGet(store, sessionId(res)))?.cookie.expires as string)
+    expect(sent).toBe(Math.floor(stored / 1000) * 1000)
+  })
+})

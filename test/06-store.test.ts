@@ -4,9 +4,9 @@
  */
 import { EventEmitter } from 'node:events'
 import util from 'node:util'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { countVisits, sessionApp, type TestData } from './support/apps.js'
-import { cookieHeader, sessionId } from './support/cookies.js'
+import { cookieHeader, sessionCookie, sessionId } from './support/cookies.js'
 import { implementations, type SessionModule } from './support/implementations.js'
 import { countCalls, storedSession, storeGet, storeSet, syncStore, viaCallback } from './support/stores.js'
 import type { Session, SessionData, SessionRequest, Store } from '../src/index.js'
@@ -346,5 +346,64 @@ describe.each(implementations)('$name: more of the contract', ({ session }) => {
 describe.each(implementations)('$name', ({ session }) => {
   it("Store() sets up a new store's EventEmitter state, as EventEmitter's own constructor does", () => {
     expect(Reflect.ownKeys(new session.Store())).toEqual(Reflect.ownKeys(new EventEmitter()))
+  })
+})
+
+describe.each(implementations)('$name: a session from load() and its cookie', ({ session }) => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('a session from load() can touch and resetMaxAge: its expiry restarts at the stored originalMaxAge', async () => {
+    // the clock stands still, so the times read below are exact
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.UTC(2030, 0, 1) })
+    const store = new session.MemoryStore()
+    // a minute-long session with one second left
+    const stored = {
+      cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 1000), httpOnly: true, path: '/' }
+    }
+    await storeSet(store, 'abc', stored as SessionData)
+    const touched = await loadSession(store, 'abc')
+    const reset = await loadSession(store, 'abc')
+    const before = Math.round((touched.cookie.maxAge as number) / 1000)
+    touched.touch()
+    reset.resetMaxAge()
+    const after = [touched, reset].map((s) => Math.round((s.cookie.maxAge as number) / 1000))
+    expect([before, after]).toEqual([1, [60, 60]])
+  })
+})
+
+describe.each(implementations)('$name: a store that drops originalMaxAge', ({ session }) => {
+  /** Two visits that change the session, on a store whose set forgets cookie.originalMaxAge; what the second sent and stored. */
+  async function secondVisit(rolling: boolean) {
+    const store = new session.MemoryStore()
+    const set = store.set.bind(store)
+    store.set = (sid, sess, cb) => {
+      const copy = JSON.parse(JSON.stringify(sess)) as SessionData
+      delete copy.cookie.originalMaxAge
+      set(sid, copy, cb)
+    }
+    const { client } = await sessionApp(
+      session,
+      { store, rolling, cookie: { maxAge: 60 * 60 * 1000 } },
+      { respond: countVisits }
+    )
+    const first = await client.get('/').expect(200, '1')
+    const second = await client.get('/').set('Cookie', cookieHeader(first)).expect(200, '2')
+    const stored = await storeGet(store, sessionId(first))
+    return {
+      firstHasExpires: typeof sessionCookie(first)?.attributes.expires === 'string',
+      second: sessionCookie(second) ? { expires: sessionCookie(second)?.attributes.expires ?? 'none' } : 'no cookie',
+      storedExpires: stored?.cookie.expires ?? 'none'
+    }
+  }
+
+  it('after the next touch the cookie has no expiry: the browser is sent nothing new without rolling, a cookie without Expires with it', async () => {
+    expect(await secondVisit(false)).toEqual({ firstHasExpires: true, second: 'no cookie', storedExpires: 'none' })
+    expect(await secondVisit(true)).toEqual({
+      firstHasExpires: true,
+      second: { expires: 'none' },
+      storedExpires: 'none'
+    })
   })
 })

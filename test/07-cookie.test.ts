@@ -379,3 +379,16 @@ describe.each(implementations)('$name', ({ session }) => {
     }
   })
 })
+
+describe.each(implementations)('$name: the order of the options', ({ session }) => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('an originalMaxAge option listed before maxAge is overwritten by it; listed after, it is kept', () => {
+    vi.useFakeTimers({ now: NOW, toFake: ['Date'] })
+    const before = new session.Cookie({ originalMaxAge: 5000, maxAge: 1000 })
+    const after = new session.Cookie({ maxAge: 1000, originalMaxAge: 5000 })
+    expect([before.originalMaxAge, after.originalMaxAge]).toEqual([1000, 5000])
+  })
+})

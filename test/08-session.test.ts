@@ -522,3 +522,74 @@ describe.each(freshImplementations)('$name, loaded afresh', ({ load, debug }) =>
     ])
   })
 })
+
+describe.each(implementations)('$name: what a stack trace shows', ({ session }) => {
+  it('a stack trace through save() shows Session.save twice: the middleware wrapper and the method, each named by its function expression', async () => {
+    const store = new session.MemoryStore()
+    const stacks: string[] = []
+    store.set = (_sid, _sess, cb) => {
+      stacks.push(new Error('inside set').stack ?? '')
+      cb?.()
+    }
+    const { client } = await sessionApp(
+      session,
+      { store },
+      {
+        respond: (req, res) => {
+          req.session.save(() => res.end('saved'))
+        }
+      }
+    )
+    await client.get('/').expect(200, 'saved')
+    const frames = stacks[0].split('\n').filter((line) => /^\s+at Session\.save /.test(line))
+    expect(frames).toHaveLength(2)
+  })
+
+  it('an error made inside the callback of save() on MemoryStore has no save frame: the callback runs on a later turn', async () => {
+    const store = new session.MemoryStore()
+    let stack = ''
+    const { client } = await sessionApp(
+      session,
+      { store },
+      {
+        respond: (req, res) => {
+          req.session.save(() => {
+            stack = new Error('in the callback').stack ?? ''
+            res.end('saved')
+          })
+        }
+      }
+    )
+    await client.get('/').expect(200, 'saved')
+    expect([stack.includes('in the callback'), /\bsave\b/.test(stack.split('\n').slice(1).join('\n'))]).toEqual([
+      true,
+      false
+    ])
+  })
+})
+
+describe.each(implementations)('$name: what reload returns', ({ session }) => {
+  it("Session.prototype.reload returns the session, but the middleware's wrapper returns nothing", async () => {
+    const { client } = await sessionApp(
+      session,
+      {},
+      {
+        respond: (req, res, next) => {
+          if (req.url === '/') return countVisits(req, res)
+          const wrapped: unknown = req.session.reload((err) => {
+            if (err) return next(err)
+            const sess = req.session
+            const plain: unknown = session.Session.prototype.reload.call(sess, (err2) => {
+              if (err2) return next(err2)
+              res.json({ wrapped: wrapped === undefined, plain: plain === sess })
+            })
+          })
+        }
+      }
+    )
+    const first = await client.get('/').expect(200, '1')
+    // the second request has a stored session to reload
+    const res = await client.get('/reload').set('Cookie', cookieHeader(first)).expect(200)
+    expect(res.body).toEqual({ wrapped: true, plain: true })
+  })
+})

@@ -195,3 +195,21 @@ describe.each(implementations)('$name', ({ session }) => {
     expect([await storeGet(store, 'now'), Object.keys(store.sessions)]).toEqual([undefined, ['later']])
   })
 })
+
+describe.each(implementations)('$name: destroying what is not there', ({ session }) => {
+  it('destroy of an id the store does not hold calls back without an error', async () => {
+    const store = new session.MemoryStore()
+    await storeSet(store, 'kept', storedSession(60_000))
+    const answer = await new Promise<unknown[]>((resolve) => store.destroy('never-stored', (...args) => resolve(args)))
+    expect([answer.filter((arg) => arg != null), Object.keys(store.sessions)]).toEqual([[], ['kept']])
+  })
+})
+
+describe.each(implementations)('$name: touch meets an expired session', ({ session }) => {
+  it('touch on an expired session removes it instead of renewing it', async () => {
+    const store = new session.MemoryStore()
+    await storeSet(store, 'old', storedSession(-1000, { user: 'rasmus' }))
+    await new Promise<void>((resolve) => store.touch('old', storedSession(60_000), () => resolve()))
+    expect([Object.keys(store.sessions), await storeGet(store, 'old')]).toEqual([[], undefined])
+  })
+})
