@@ -7,14 +7,22 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import express from 'express'
 import { describe, expect, expectTypeOf, it } from 'vitest'
-import session, { Cookie, MemoryStore, Session, Store, type SessionData } from '../src/index.js'
+import session, {
+  Cookie,
+  MemoryStore,
+  Session,
+  Store,
+  type SessionData,
+  type SessionedRequest,
+  type SessionOptions
+} from '../src/index.js'
 import CookieModule from '../src/session/cookie.js'
 import MemoryStoreModule from '../src/session/memory.js'
 import SessionModule from '../src/session/session.js'
 import StoreModule from '../src/session/store.js'
-import { upstream } from './support/implementations.js'
+import { implementations, upstream } from './support/implementations.js'
 import { serve } from './support/http.js'
-import { cookieHeader } from './support/cookies.js'
+import { cookieHeader, sessionCookie } from './support/cookies.js'
 
 declare module '../src/index.js' {
   interface SessionData {
@@ -116,5 +124,61 @@ describe('types', () => {
     }
     expectTypeOf(new Typed()).toMatchTypeOf<Store>()
     expect(new Typed()).toBeInstanceOf(Store)
+  })
+})
+
+describe.each(implementations)('options given as undefined ($name)', ({ session }) => {
+  /** What one request meets under `session(options)`: the route's view of the session, and the cookie sent. */
+  async function outcome(options: SessionOptions) {
+    // depd reports to 'deprecation' listeners instead of printing; the warnings are chapter 03's business
+    const quiet = () => undefined
+    process.on('deprecation', quiet)
+    try {
+      const middleware = session(options)
+      const { client } = await serve((req, res) => {
+        middleware(req, res, (err) => {
+          const sessioned = req as SessionedRequest
+          res.end(
+            err instanceof Error
+              ? `error: ${err.message}`
+              : `id of ${sessioned.sessionID.length} characters, MemoryStore: ${sessioned.sessionStore instanceof session.MemoryStore}`
+          )
+        })
+      })
+      const res = await client.get('/')
+      const cookie = sessionCookie(res)
+      return { body: res.text, cookie: cookie && { name: cookie.name, attributes: cookie.attributes } }
+    } finally {
+      process.off('deprecation', quiet)
+    }
+  }
+
+  it('every option given as undefined is taken as left out', async () => {
+    const allUndefined: SessionOptions = {
+      cookie: undefined,
+      genid: undefined,
+      name: undefined,
+      key: undefined,
+      proxy: undefined,
+      resave: undefined,
+      rolling: undefined,
+      saveUninitialized: undefined,
+      secret: undefined,
+      store: undefined,
+      unset: undefined
+    }
+    // with no secret at all, the request fails the same way
+    expect(await outcome(allUndefined)).toEqual(await outcome({}))
+    expect(await outcome(allUndefined)).toEqual({
+      body: 'error: secret option required for sessions',
+      cookie: undefined
+    })
+    // with a secret, everything else undefined is the defaults: connect.sid, Path=/ and HttpOnly, a MemoryStore, 24-byte ids
+    const withSecret = await outcome({ ...allUndefined, secret: 's' })
+    expect(withSecret).toEqual(await outcome({ secret: 's' }))
+    expect(withSecret).toEqual({
+      body: 'id of 32 characters, MemoryStore: true',
+      cookie: { name: 'connect.sid', attributes: { path: '/', httponly: true } }
+    })
   })
 })

@@ -476,3 +476,30 @@ describe.each(freshImplementations)('$name, loaded afresh', ({ load }) => {
     expect(warn).not.toHaveBeenCalled()
   })
 })
+
+describe.each(freshImplementations)('NODE_ENV, as $name reads it', ({ load }) => {
+  const options = { secret: 's', resave: false, saveUninitialized: false }
+
+  afterEach(() => {
+    vi.unstubAllEnvs()
+    vi.restoreAllMocks()
+  })
+
+  it('NODE_ENV is read once, when the module loads: loaded in production, a MemoryStore warns after a switch to development', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    vi.stubEnv('NODE_ENV', 'production')
+    const session = await load()
+    vi.stubEnv('NODE_ENV', 'development')
+    session(options)
+    expect(warn).toHaveBeenCalledTimes(1)
+  })
+
+  it('NODE_ENV is read once, when the module loads: loaded in development, a MemoryStore stays silent after a switch to production', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    vi.stubEnv('NODE_ENV', 'development')
+    const session = await load()
+    vi.stubEnv('NODE_ENV', 'production')
+    session(options)
+    expect(warn).not.toHaveBeenCalled()
+  })
+})

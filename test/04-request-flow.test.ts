@@ -981,3 +981,33 @@ describe.each(freshImplementations)('$name, loaded afresh', ({ load, debug }) =>
     })
   })
 })
+
+describe.each(implementations)('a store that reports a missing session as ENOENT ($name)', ({ session }) => {
+  /** session-file-store's export: a function of the session module that returns its store class. */
+  type FileStoreFactory = (
+    session: SessionModule
+  ) => new (options: { path: string; retries: number; reapInterval: number; logFn: () => void }) => Store
+
+  it('session-file-store 1.5.0 answers get for a missing session with the ENOENT of the missing file', async () => {
+    const fs = require('node:fs') as typeof import('node:fs')
+    const os = require('node:os') as typeof import('node:os')
+    const path = require('node:path') as typeof import('node:path')
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'missing-file-'))
+    try {
+      const FileStore = (require('session-file-store') as FileStoreFactory)(session)
+      const store = new FileStore({ path: dir, retries: 0, reapInterval: -1, logFn: () => {} })
+      const err = await new Promise<unknown>((resolve) => {
+        store.get('no-such-session', (e) => resolve(e))
+      })
+      expect((err as NodeJS.ErrnoException).code).toBe('ENOENT')
+
+      // the middleware takes that error as "no such session": a new session, not a failure
+      const { client } = await sessionApp(session, { store }, { respond: countVisits })
+      const cookie = 'connect.sid=' + encodeURIComponent('s:' + signature.sign('no-such-session', 'keyboard cat'))
+      const res = await client.get('/').set('Cookie', cookie).expect(200, '1')
+      expect(sessionId(res)).not.toBe('no-such-session')
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

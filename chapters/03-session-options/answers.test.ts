@@ -6,9 +6,11 @@ import { describe, expect, it } from 'vitest'
 import { sessionApp, eventually } from '../../test/support/apps.js'
 import { sessionCookie, setCookies } from '../../test/support/cookies.js'
 import { implementations } from '../../test/support/implementations.js'
-import type { CookieOptions, SessionRequest } from '../../src/index.js'
 
 // #region answer-auto-by-hand
+// an application imports these types from 'express-session-annotated'
+import type { CookieOptions, SessionRequest } from '../../src/index.js'
+
 /**
  * Cookie options decided per request, doing by hand what 'auto' does for a cookie object.
  * Only behind a proxy that sets X-Forwarded-Proto (and with proxy: true): a client could send it too.
