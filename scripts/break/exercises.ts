@@ -42,7 +42,11 @@ export const exercises: Exercise[] = [
     find: "if (originalPath.indexOf(resolvedCookieOptions.path || '/') !== 0) {",
     replace: "if (originalPath.indexOf(resolvedCookieOptions.path || '/') > 0) {",
     description: 'the cookie-path check only refuses a path found later in the URL, not one missing from it',
-    fails: ['a request outside the cookie path gets no session']
+    fails: [
+      'a request outside the cookie path gets no session',
+      "a cookie(req) function's path keeps requests outside it from getting a session",
+      'says why a request got no session: a disconnected store, or a path outside the cookie'
+    ]
   },
   {
     id: '04-mounted-url',
@@ -58,7 +62,10 @@ export const exercises: Exercise[] = [
     find: "if (err && (err as NodeJS.ErrnoException).code !== 'ENOENT') {",
     replace: 'if (err) {',
     description: 'an ENOENT from the store fails the request instead of starting a new session',
-    fails: ['an ENOENT error from get counts as "no such session"']
+    fails: [
+      'an ENOENT error from get counts as "no such session"',
+      'session-file-store 1.5.0 answers get for a missing session with the ENOENT of the missing file'
+    ]
   },
   {
     id: '04-only-first-secret',
@@ -74,7 +81,11 @@ export const exercises: Exercise[] = [
     find: "if (!storeReady) {\n      debug('store is disconnected')",
     replace: "if (false) {\n      debug('store is disconnected')",
     description: 'the middleware no longer checks whether the store is connected',
-    fails: ['a disconnected store means no session at all', 'sessions come back when the store reconnects']
+    fails: [
+      'a disconnected store means no session at all',
+      'sessions come back when the store reconnects',
+      'says why a request got no session: a disconnected store, or a path outside the cookie'
+    ]
   },
   {
     id: '04-second-session-middleware',
@@ -104,7 +115,8 @@ export const exercises: Exercise[] = [
       'with maxAge, rolling, resave, a store with touch: a read moves both expiries (set); so does a change',
       'with maxAge, rolling, resave, a store without touch: a read moves both expiries (set); so does a change',
       'with maxAge, rolling, no resave, a store with touch: a read moves both expiries (touch); so does a change',
-      "with maxAge, rolling, no resave, a store without touch: a read moves only the browser's expiry; a change moves both"
+      "with maxAge, rolling, no resave, a store without touch: a read moves only the browser's expiry; a change moves both",
+      'with rolling, a cookie sent by writeHead already carries the renewed expiry'
     ]
   },
   {
@@ -117,7 +129,8 @@ export const exercises: Exercise[] = [
       'a Secure cookie is not sent over plain HTTP',
       'with proxy: true, only the first X-Forwarded-Proto hop counts, case and spaces aside',
       "with proxy: false, neither X-Forwarded-Proto nor Express's req.secure is trusted",
-      "with proxy unset, Express's trust proxy setting decides through req.secure"
+      "with proxy unset, Express's trust proxy setting decides through req.secure",
+      'says when a Secure cookie is held back over plain HTTP'
     ]
   },
   {
@@ -126,7 +139,10 @@ export const exercises: Exercise[] = [
     find: 'if (!isNaN(contentLength) && contentLength > 0) {',
     replace: 'if (!isNaN(contentLength) && contentLength < 0) {',
     description: 'the res.end proxy writes the whole body before the store has answered',
-    fails: ['the headers and all but the last byte go out before a slow save; the last byte waits for it']
+    fails: [
+      'the headers and all but the last byte go out before a slow save; the last byte waits for it',
+      'says when a session is saved, and the Set-Cookie it writes, and when a body is split to wait for the store'
+    ]
   },
   {
     id: '05-cookies-replaced',
@@ -146,7 +162,10 @@ export const exercises: Exercise[] = [
     find: 'return req.sessionID && unsetDestroy && req.session == null',
     replace: 'return req.sessionID && req.session == null',
     description: 'shouldDestroy ignores the unset option: a session set to null is always destroyed',
-    fails: ['by default ("keep") a session set to null stays in the store']
+    fails: [
+      'by default ("keep") a session set to null stays in the store',
+      'says when a session is destroyed, and when the response has no session'
+    ]
   },
   // 06 · Store
   {
@@ -168,7 +187,8 @@ export const exercises: Exercise[] = [
     description: 'createSession leaves a stored expiry as the string JSON made of it',
     fails: [
       'builds a Session, with a real Cookie, from stored data',
-      'turns a stored expires string back into a Date and keeps originalMaxAge'
+      'turns a stored expires string back into a Date and keeps originalMaxAge',
+      'a session from load() can touch and resetMaxAge: its expiry restarts at the stored originalMaxAge'
     ]
   },
   {
@@ -179,7 +199,9 @@ export const exercises: Exercise[] = [
     description: 'createSession keeps the originalMaxAge recomputed from the time left',
     fails: [
       'turns a stored expires string back into a Date and keeps originalMaxAge',
-      'keeps originalMaxAge across requests even as time passes'
+      'keeps originalMaxAge across requests even as time passes',
+      'a session from load() can touch and resetMaxAge: its expiry restarts at the stored originalMaxAge',
+      'after the next touch the cookie has no expiry: the browser is sent nothing new without rolling, a cookie without Expires with it'
     ]
   },
   // 07 · Cookie
@@ -197,7 +219,10 @@ export const exercises: Exercise[] = [
     find: 'if (this.originalMaxAge === undefined || this.originalMaxAge === null) {',
     replace: 'if (true) {',
     description: 'the constructor overwrites an originalMaxAge it was given',
-    fails: ['an explicit originalMaxAge option is kept']
+    fails: [
+      'an explicit originalMaxAge option is kept',
+      'an originalMaxAge option listed before maxAge is overwritten by it; listed after, it is kept'
+    ]
   },
   {
     id: '07-max-age-accepts-anything',
@@ -236,7 +261,11 @@ export const exercises: Exercise[] = [
     find: "Object.defineProperty(this, 'id', { value: req.sessionID })",
     replace: "Object.defineProperty(this, 'id', { value: req.sessionID, enumerable: true })",
     description: "a session's id becomes an enumerable property, like its data",
-    fails: ['only the data and the cookie are enumerable', 'id and req are there but hidden, so JSON leaves them out']
+    fails: [
+      'only the data and the cookie are enumerable',
+      'id and req are there but hidden, so JSON leaves them out',
+      'data that is not an object adds nothing to a new Session'
+    ]
   },
   // 09 · MemoryStore
   {
@@ -255,7 +284,9 @@ export const exercises: Exercise[] = [
     description: 'an expired session reads as missing but stays in memory',
     fails: [
       'an expired session reads as undefined and is removed on that read',
-      'all returns the live sessions by id, and drops the expired ones it meets'
+      'all returns the live sessions by id, and drops the expired ones it meets',
+      'a session whose expiry is this very millisecond reads as gone',
+      'touch on an expired session removes it instead of renewing it'
     ]
   },
   {
