@@ -14,7 +14,7 @@ import { MemoryStore, type SessionData, type Store } from '../src/index.js'
 import { createApp, VISIT_LOG_LENGTH } from '../demo/app.js'
 import { escapeHtml } from '../demo/html.js'
 import { FileStore } from '../src/stores/file-store.js'
-import { cookieHeader, sessionCookie, sessionId, setCookies } from './support/cookies.js'
+import { cookieHeader, sessionCookie, sessionId, setCookies, tamperedCookie } from './support/cookies.js'
 import { serve } from './support/http.js'
 import { eventually } from './support/apps.js'
 import { countCalls, holdSets, storeGet, storeLength, storeSet } from './support/stores.js'
@@ -136,7 +136,7 @@ describe('the companion app (ours only)', () => {
   it('/inspect.json says so when the signature does not verify', async () => {
     const { url } = await demo()
     const login = await request(url).post('/login').type('form').send({ username: 'rasmus', password: 'default' })
-    const forged = cookieHeader(login).replace(/...$/, 'AAA')
+    const forged = tamperedCookie(cookieHeader(login))
     const res = await request(url).get('/inspect.json').set('Cookie', forged).expect(200)
     expect(res.body).toMatchObject({ signatureVerifies: false, stored: null })
   })

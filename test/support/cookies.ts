@@ -43,6 +43,19 @@ export function cookieHeader(res: Response): string {
   return `${parsed.name}=${parsed.value}`
 }
 
+/**
+ * A `name=value` Cookie header with the last character of its signature
+ * changed: still well-formed, no longer valid. The change is made to the
+ * decoded value, so it never cuts through a percent escape (`%2B`, `%2F`),
+ * which would leave a value the cookie parser cannot decode at all.
+ */
+export function tamperedCookie(header: string): string {
+  const eq = header.indexOf('=')
+  const value = decodeURIComponent(header.slice(eq + 1))
+  const changed = value.slice(0, -1) + (value.endsWith('A') ? 'B' : 'A')
+  return header.slice(0, eq + 1) + encodeURIComponent(changed)
+}
+
 /** The session id inside the response's signed session cookie (`s:<id>.<signature>`). */
 export function sessionId(res: Response): string {
   const parsed = sessionCookie(res)
