@@ -7,6 +7,9 @@
  *   npm run mutate -- src/session/cookie.ts   only the files named (of the chosen set)
  *   npm run mutate -- --incremental       reuse the last run's results where code and tests are unchanged
  *                                         (every run leaves its results for the next: reports/mutation/<set>-incremental.json)
+ *   npm run mutate -- --retry-timeouts    as --incremental, but test again, with 30 s more to finish, each
+ *                                         mutant the last run recorded as timed out (on a busy machine a slow
+ *                                         run can pass for a hang)
  *   npm run mutate -- --concurrency 1     one test runner instead of two
  *   npm run mutate -- --dry-run           instrument and run the tests once, mutating nothing
  *
@@ -88,6 +91,7 @@ function parseArgs(argv: string[]) {
   let name: keyof typeof sets = 'library'
   let incremental = false
   let dryRun = false
+  let retryTimeouts = false
   let concurrency = 2
   const only: string[] = []
   for (let i = 0; i < argv.length; i++) {
@@ -95,6 +99,7 @@ function parseArgs(argv: string[]) {
     if (arg === '--stores') name = 'stores'
     else if (arg === '--incremental') incremental = true
     else if (arg === '--dry-run') dryRun = true
+    else if (arg === '--retry-timeouts') incremental = retryTimeouts = true
     else if (arg === '--concurrency') {
       concurrency = Number(argv[++i])
       if (concurrency !== 1 && concurrency !== 2) fail('--concurrency takes 1 or 2 (the machine has two cores)')
@@ -103,7 +108,15 @@ function parseArgs(argv: string[]) {
   }
   const set = sets[name]
   for (const file of only) if (!set.files.includes(file)) fail(`${file} is not one of: ${set.files.join(', ')}`)
-  return { name, incremental, dryRun, concurrency, files: only.length > 0 ? only : set.files, testFiles: set.testFiles }
+  return {
+    name,
+    incremental,
+    retryTimeouts,
+    dryRun,
+    concurrency,
+    files: only.length > 0 ? only : set.files,
+    testFiles: set.testFiles
+  }
 }
 
 function fail(message: string): never {
@@ -137,8 +150,23 @@ const options: PartialStrykerOptions = {
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,
   dryRunTimeoutMinutes: 10,
-  timeoutMS: 10_000
+  timeoutMS: args.retryTimeouts ? 30_000 : 10_000
 }
+
+/** Drop the timed-out mutants from the last run's results, so that Stryker tests them again. */
+function forgetTimeouts(file: string): void {
+  if (!fs.existsSync(file)) fail(`--retry-timeouts needs the results of an earlier run: ${file} is missing`)
+  const last = JSON.parse(fs.readFileSync(file, 'utf8')) as Report
+  let dropped = 0
+  for (const entry of Object.values(last.files)) {
+    const kept = entry.mutants.filter((m) => m.status !== 'Timeout')
+    dropped += entry.mutants.length - kept.length
+    entry.mutants = kept
+  }
+  fs.writeFileSync(file, JSON.stringify(last))
+  console.log(`npm run mutate: testing again the ${dropped} mutants that timed out last time`)
+}
+if (args.retryTimeouts) forgetTimeouts(options.incrementalFile!)
 
 const started = Date.now()
 process.chdir(copy)
