@@ -593,3 +593,24 @@ describe.each(implementations)('$name: what reload returns', ({ session }) => {
     expect(res.body).toEqual({ wrapped: true, plain: true })
   })
 })
+
+describe.each(implementations)('$name: replacing a method', ({ session }) => {
+  const methods = ['touch', 'resetMaxAge', 'save', 'reload', 'destroy', 'regenerate'] as const
+
+  it('each method on the prototype is writable and configurable, only kept out of for … in', () => {
+    const proto = session.Session.prototype
+    const flags = methods.map((m) => {
+      const { configurable, enumerable, writable } = Object.getOwnPropertyDescriptor(proto, m) ?? {}
+      return { configurable, enumerable, writable }
+    })
+    expect(flags).toEqual(methods.map(() => ({ configurable: true, enumerable: false, writable: true })))
+  })
+
+  it('so one session can be given its own method by plain assignment', () => {
+    const sess = new session.Session({ sessionID: 'abc' } as SessionRequest)
+    const own = () => sess
+    // an inherited property that is not writable would make this assignment throw (test files are strict)
+    for (const m of methods) (sess as unknown as Record<string, unknown>)[m] = own
+    expect(methods.map((m) => sess[m] === own && Object.hasOwn(sess, m))).toEqual(methods.map(() => true))
+  })
+})

@@ -80,8 +80,8 @@ export function mutateRanges(file: string, source: string): string[] {
   return ranges
 }
 
-/** What goes into the copy: the code, the tests and the configuration they read. */
-const copied = ['src', 'test', 'package.json', 'tsconfig.json', 'vitest.config.ts', 'scripts/mutate/vitest.config.ts']
+/** What goes into the copy: the code, the tests, the demo app one of them drives, and the configuration they read. */
+const copied = ['src', 'test', 'demo', 'package.json', 'tsconfig.json', 'vitest.config.ts', 'scripts/mutate']
 
 /**
  * Make `dir` a copy of the project at `root` for Stryker: sources and tests

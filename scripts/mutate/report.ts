@@ -14,6 +14,8 @@ export interface ReportMutant {
   mutatorName: string
   replacement?: string
   status: string
+  /** How many tests ran against the mutant; 0 for a survivor means none could run (a module failed to load?). */
+  testsCompleted?: number
   location: { start: { line: number; column: number }; end: { line: number; column: number } }
 }
 
@@ -101,9 +103,11 @@ export function summary(report: Report): string {
   for (const { file, entry, m } of missed.sort(
     (a, b) => a.file.localeCompare(b.file) || a.m.location.start.line - b.m.location.start.line
   )) {
+    // Stryker counts a run in which no test ran as a survivor: say so, it is no proof of anything
+    const noTest = m.status === 'Survived' && m.testsCompleted === 0 ? '  (no test ran)' : ''
     out.push(
       `  ${file}:${m.location.start.line}:${m.location.start.column}  ${m.status}  ${m.mutatorName}: ` +
-        `${oneLine(originalText(entry.source, m))}  ->  ${oneLine(m.replacement ?? '')}`
+        `${oneLine(originalText(entry.source, m))}  ->  ${oneLine(m.replacement ?? '')}${noTest}`
     )
   }
   return out.join('\n')
