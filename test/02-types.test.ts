@@ -154,12 +154,34 @@ function compile(files: string[], options: ts.CompilerOptions, edit?: (file: str
     const text = read(file)
     return text !== undefined && edit ? edit(path.resolve(file), text) : text
   }
+  host.getSourceFile = (fileName, languageVersionOrOptions) => {
+    const text = host.readFile(fileName)
+    return text === undefined ? undefined : parsedOnce(fileName, text, languageVersionOrOptions)
+  }
   const program = ts.createProgram(files, settings, host)
   return files.flatMap((file) => {
     const source = program.getSourceFile(file)
     if (!source) throw new Error(`${file} is not in the program`)
     return [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]
   })
+}
+
+/** Source files parsed so far, shared by the programs below: most of each program is the same declaration files. */
+const parsed = new Map<string, ts.SourceFile>()
+
+/**
+ * A file parsed once per text and per way of parsing it (language version,
+ * module format): a parsed file holds nothing of the program that asked
+ * for it, which is how TypeScript's own language service shares them.
+ */
+function parsedOnce(fileName: string, text: string, how: ts.ScriptTarget | ts.CreateSourceFileOptions): ts.SourceFile {
+  const options = typeof how === 'object' ? how : { languageVersion: how }
+  const key = `${fileName}|${options.languageVersion}|${options.impliedNodeFormat}`
+  const known = parsed.get(key)
+  if (known?.text === text) return known
+  const source = ts.createSourceFile(fileName, text, how)
+  parsed.set(key, source)
+  return source
 }
 
 /** A `@ts-expect-error TSnnnn -- reason` line in consumer/stricter.ts. */
