@@ -95,26 +95,25 @@ describe('RedisStore on a stand-in client: keys, pages and readiness (ours only)
     expect([...client.strings.keys()]).toEqual(['sess:b'])
   })
 
-  it('all and clear go through more sessions than scanCount, scanCount keys to a command', async () => {
+  it('all and clear go through twice scanCount sessions, scanCount keys to a command, and send no empty command', async () => {
     const client = new FakeRedis()
     const store = new RedisStore({ client, scanCount: 2 })
-    for (const sid of ['a', 'b', 'c', 'd', 'e']) await viaCallback((cb) => store.set(sid, storedSession(60_000), cb))
+    for (const sid of ['a', 'b', 'c', 'd']) await viaCallback((cb) => store.set(sid, storedSession(60_000), cb))
     const pages: Array<[string, number]> = []
     const mGet = client.mGet.bind(client)
     const del = client.del.bind(client)
     client.mGet = (keys: string[]) => (pages.push(['MGET', keys.length]), mGet(keys))
     client.del = (keys: string | string[]) => (pages.push(['DEL', [keys].flat().length]), del(keys))
     const all = await viaCallback<Record<string, SessionData> | null>((cb) => store.all(cb))
-    expect(Object.keys(all ?? {}).sort()).toEqual(['a', 'b', 'c', 'd', 'e'])
+    expect(Object.keys(all ?? {}).sort()).toEqual(['a', 'b', 'c', 'd'])
     await viaCallback((cb) => store.clear(cb))
     expect(client.strings.size).toBe(0)
+    // Redis answers an MGET or DEL without keys with an error, so a last, empty page must not be sent
     expect(pages).toEqual([
       ['MGET', 2],
       ['MGET', 2],
-      ['MGET', 1],
       ['DEL', 2],
-      ['DEL', 2],
-      ['DEL', 1]
+      ['DEL', 2]
     ])
   })
 
