@@ -1020,3 +1020,21 @@ describe.each(implementations)('a store that reports a missing session as ENOENT
     }
   })
 })
+
+describe.each(implementations)('$name: a request for *', ({ session }) => {
+  it('OPTIONS * lies outside even the default cookie path /: no session, no cookie', async () => {
+    const { url } = await plainApp(session, {}, (req, res) => res.end(typeof req.session))
+    const { port } = new URL(url)
+    const answer = await new Promise<{ body: string; setCookie: string[] | undefined }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, method: 'OPTIONS', path: '*' }, (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => (body += chunk))
+        res.on('end', () => resolve({ body, setCookie: res.headers['set-cookie'] }))
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    expect(answer).toEqual({ body: 'undefined', setCookie: undefined })
+  })
+})

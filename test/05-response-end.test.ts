@@ -1569,3 +1569,40 @@ describe.each(implementations)('$name: a new session’s two expiries', ({ sessi
     expect(sent).toBe(Math.floor(stored / 1000) * 1000)
   })
 })
+
+describe.each(implementations)('$name: one touch per response', ({ session }) => {
+  /** A route that counts its session's touches, then answers with `finish(res)`; the counts arrive as each response finishes. */
+  async function countingTouches(options: Parameters<typeof sessionApp>[1], finish: (res: Response) => void) {
+    const touches: number[] = []
+    const { client } = await sessionApp(session, options, {
+      respond: (req, res) => {
+        const sess = req.session
+        const touch = sess.touch.bind(sess)
+        let count = 0
+        // an own, non-enumerable property: counted without becoming session data
+        Object.defineProperty(sess, 'touch', {
+          value: () => {
+            count++
+            return touch()
+          }
+        })
+        res.on('finish', () => touches.push(count))
+        finish(res)
+      }
+    })
+    return { client, touches }
+  }
+
+  it('a response ended before its headers go out touches its session once, not again as the headers go', async () => {
+    const { client, touches } = await countingTouches({ rolling: true }, (res) => res.end('done'))
+    await client.get('/').expect(200, 'done')
+    await eventually(() => expect(touches).toEqual([1]))
+  })
+
+  it('so does one whose session is not saved but touched in the store (resave: false, unchanged)', async () => {
+    const { client, touches } = await countingTouches({ rolling: true, resave: false }, (res) => res.end('done'))
+    const first = await client.get('/').expect(200, 'done')
+    await client.get('/').set('Cookie', cookieHeader(first)).expect(200, 'done')
+    await eventually(() => expect(touches).toEqual([1, 1]))
+  })
+})

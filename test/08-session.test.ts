@@ -614,3 +614,26 @@ describe.each(implementations)('$name: replacing a method', ({ session }) => {
     expect(methods.map((m) => sess[m] === own && Object.hasOwn(sess, m))).toEqual(methods.map(() => true))
   })
 })
+
+describe.each(implementations)('$name: the wrapped save and reload', ({ session }) => {
+  it("req.session's own save and reload, put there by the middleware, are writable and configurable like the prototype's", async () => {
+    const { client } = await sessionApp(
+      session,
+      {},
+      {
+        respond: (req, res) => {
+          const flags = (['save', 'reload'] as const).map((m) => {
+            const { configurable, enumerable, writable } = Object.getOwnPropertyDescriptor(req.session, m) ?? {}
+            return { configurable, enumerable, writable }
+          })
+          res.json(flags)
+        }
+      }
+    )
+    const res = await client.get('/').expect(200)
+    expect(res.body).toEqual([
+      { configurable: true, enumerable: false, writable: true },
+      { configurable: true, enumerable: false, writable: true }
+    ])
+  })
+})

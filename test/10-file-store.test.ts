@@ -664,3 +664,54 @@ describe('data that JSON cannot hold', () => {
     expect(fs.readdirSync(store.dir)).toEqual([])
   })
 })
+
+// imported here, below the file's other tests, so that the line numbers the chapters link to stay put
+import { isExpired } from '../src/stores/expiry.js'
+
+describe('FileStore: refusals, the file itself, and what reap leaves (ours only)', () => {
+  it('an empty folder name is refused like a missing one', () => {
+    expect(() => new FileStore({ dir: '' })).toThrow(
+      new TypeError('FileStore needs a dir option: the folder to keep sessions in')
+    )
+  })
+
+  it('an unsafe id is refused with an UnsafeSessionIdError that quotes its first 64 characters', async () => {
+    const sid = '../' + 'x'.repeat(100)
+    const err = (await errorOf((cb) => fileStore().get(sid, cb))) as Error & { code?: string }
+    expect({ name: err.name, code: err.code, message: err.message }).toEqual({
+      name: 'UnsafeSessionIdError',
+      code: 'EUNSAFESID',
+      message: `unsafe session id refused by FileStore: ${JSON.stringify(sid.slice(0, 64))}`
+    })
+  })
+
+  it('an id that is not a string is refused, even when its text would be a safe name', async () => {
+    const err = await errorOf((cb) => fileStore().get(123 as unknown as string, cb))
+    expect((err as Error).name).toBe('UnsafeSessionIdError')
+  })
+
+  it('a session file ends with a line break, as a text file should', async () => {
+    const file = await savedFile(fileStore(), 'abc', storedSession(60_000))
+    expect(fs.readFileSync(file, 'utf8').endsWith('}\n')).toBe(true)
+  })
+
+  it('reap removes temporary files older than an hour, keeps younger ones, and leaves other names alone', async () => {
+    const store = fileStore()
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 60 * 60 * 1000)
+    const files = { '.a.json.1.tmp': 1.1, '.b.json.2.tmp': 0.9, '.hidden': 2, 'plain.tmp': 2 }
+    for (const [name, age] of Object.entries(files)) {
+      fs.writeFileSync(path.join(store.dir, name), 'x')
+      fs.utimesSync(path.join(store.dir, name), hoursAgo(age), hoursAgo(age))
+    }
+    await reap(store)
+    expect(fs.readdirSync(store.dir).sort()).toEqual(['.b.json.2.tmp', '.hidden', 'plain.tmp'])
+  })
+
+  it('a session whose expiry is this very millisecond is expired (FileStore and RedisStore share the rule)', () => {
+    const now = Date.now()
+    expect([
+      isExpired({ cookie: { expires: new Date(now) } }, now),
+      isExpired({ cookie: { expires: new Date(now + 1) } }, now)
+    ]).toEqual([true, false])
+  })
+})

@@ -77,3 +77,48 @@ describe('guardStore (ours only)', () => {
     expect(await storeGet(store, 'abc')).toMatchObject({ user: 'rasmus' })
   })
 })
+
+describe('guardStore: the timeout error and the methods it covers (ours only)', () => {
+  it("a call that times out gets an error named StoreTimeoutError, with code ESTORETIMEOUT and the method's name", async () => {
+    const store = guardStore(
+      storeWithGet(() => {}),
+      { timeout: 10 }
+    )
+    const answers = answersOf(store)
+    await sleep(40)
+    const err = answers[0]?.[0] as StoreTimeoutError
+    expect({ name: err.name, code: err.code, message: err.message }).toEqual({
+      name: 'StoreTimeoutError',
+      code: 'ESTORETIMEOUT',
+      message: 'session store get() did not answer within 10 ms'
+    })
+  })
+
+  it('all, length and clear are guarded as well as get, set, destroy and touch', async () => {
+    const silent = new MemoryStore()
+    silent.all = () => {}
+    silent.length = () => {}
+    silent.clear = () => {}
+    const store = guardStore(silent, { timeout: 10 })
+    const messages: string[] = []
+    const note = (err: unknown) => messages.push((err as Error).message)
+    store.all(note)
+    store.length(note)
+    store.clear(note)
+    await sleep(40)
+    expect(messages.sort()).toEqual([
+      'session store all() did not answer within 10 ms',
+      'session store clear() did not answer within 10 ms',
+      'session store length() did not answer within 10 ms'
+    ])
+  })
+
+  it('each guarded method is an own property that can be replaced again, kept out of for … in', () => {
+    const store = guardStore(new MemoryStore())
+    const flags = (['get', 'set', 'destroy', 'touch', 'all', 'length', 'clear'] as const).map((m) => {
+      const { configurable, enumerable, writable } = Object.getOwnPropertyDescriptor(store, m) ?? {}
+      return { configurable, enumerable, writable }
+    })
+    expect(flags).toEqual(Array(7).fill({ configurable: true, enumerable: false, writable: true }))
+  })
+})

@@ -84,3 +84,51 @@ describe('RedisStore and time (ours only)', () => {
     expect(seen.sort()).toEqual(calls.map((call) => `${call}: uncaught exception`).sort())
   }, 30_000)
 })
+
+describe('RedisStore on a stand-in client: keys, pages and readiness (ours only)', () => {
+  it("destroy deletes that session's key, and only it, then calls back", async () => {
+    const client = new FakeRedis()
+    const store = new RedisStore({ client })
+    await viaCallback((cb) => store.set('a', storedSession(60_000), cb))
+    await viaCallback((cb) => store.set('b', storedSession(60_000), cb))
+    await viaCallback((cb) => store.destroy('a', cb))
+    expect([...client.strings.keys()]).toEqual(['sess:b'])
+  })
+
+  it('all and clear go through twice scanCount sessions, scanCount keys to a command, and send no empty command', async () => {
+    const client = new FakeRedis()
+    const store = new RedisStore({ client, scanCount: 2 })
+    for (const sid of ['a', 'b', 'c', 'd']) await viaCallback((cb) => store.set(sid, storedSession(60_000), cb))
+    const pages: Array<[string, number]> = []
+    const mGet = client.mGet.bind(client)
+    const del = client.del.bind(client)
+    client.mGet = (keys: string[]) => (pages.push(['MGET', keys.length]), mGet(keys))
+    client.del = (keys: string | string[]) => (pages.push(['DEL', [keys].flat().length]), del(keys))
+    const all = await viaCallback<Record<string, SessionData> | null>((cb) => store.all(cb))
+    expect(Object.keys(all ?? {}).sort()).toEqual(['a', 'b', 'c', 'd'])
+    await viaCallback((cb) => store.clear(cb))
+    expect(client.strings.size).toBe(0)
+    // Redis answers an MGET or DEL without keys with an error, so a last, empty page must not be sent
+    expect(pages).toEqual([
+      ['MGET', 2],
+      ['MGET', 2],
+      ['DEL', 2],
+      ['DEL', 2]
+    ])
+  })
+
+  it("the client's end and reconnecting events each tell session() the store is gone; ready, that it is back", () => {
+    const client = new FakeRedis()
+    const store = new RedisStore({ client })
+    const events: string[] = []
+    store.on('disconnect', () => events.push('disconnect'))
+    store.on('connect', () => events.push('connect'))
+    client.isReady = false
+    client.emit('end')
+    client.isReady = true
+    client.emit('ready')
+    client.isReady = false
+    client.emit('reconnecting')
+    expect(events).toEqual(['disconnect', 'connect', 'disconnect'])
+  })
+})
