@@ -212,7 +212,8 @@ describe.each(implementations)('remember me with cookie.maxAge, on $name', ({ se
     expect(expires).toBeGreaterThanOrEqual(before + THIRTY_DAYS - 1000)
     expect(expires).toBeLessThanOrEqual(Date.now() + THIRTY_DAYS)
     const stored = await storeGet(store, sessionId(login))
-    expect(stored?.cookie.originalMaxAge).toBe(THIRTY_DAYS)
+    // setting maxAge reads the clock twice, so a millisecond can pass between them (chapter 07)
+    expect([THIRTY_DAYS - 1, THIRTY_DAYS]).toContain(stored?.cookie.originalMaxAge)
     expect(Math.abs(new Date(stored?.cookie.expires ?? 0).getTime() - expires)).toBeLessThan(1000)
   })
 
