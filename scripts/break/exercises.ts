@@ -45,7 +45,8 @@ export const exercises: Exercise[] = [
     fails: [
       'a request outside the cookie path gets no session',
       "a cookie(req) function's path keeps requests outside it from getting a session",
-      'says why a request got no session: a disconnected store, or a path outside the cookie'
+      'says why a request got no session: a disconnected store, or a path outside the cookie',
+      'OPTIONS * lies outside even the default cookie path /: no session, no cookie'
     ]
   },
   {
