@@ -122,3 +122,13 @@ describe('guardStore: the timeout error and the methods it covers (ours only)', 
     expect(flags).toEqual(Array(7).fill({ configurable: true, enumerable: false, writable: true }))
   })
 })
+
+describe('guardStore: the store a guarded method runs on (ours only)', () => {
+  it('a guarded method called on another store runs on that store, as the method it wraps would', async () => {
+    const guarded = guardStore(new MemoryStore())
+    const other = new MemoryStore()
+    await viaCallback((cb) => guarded.set.call(other, 'abc', storedSession(60_000, { user: 'rasmus' }), cb))
+    expect(await storeGet(other, 'abc')).toMatchObject({ user: 'rasmus' })
+    expect(await storeGet(guarded, 'abc')).toBeUndefined()
+  })
+})
