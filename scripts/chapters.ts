@@ -584,6 +584,22 @@ export function testDefinitions(file: string, text: string): Map<string, number[
   return found
 }
 
+/**
+ * {@link testDefinitions} of the test files under `root`, each file read and
+ * parsed once however many links name it (`undefined` for a file that does
+ * not exist). Each call starts a cache of its own.
+ */
+export function testDefinitionsUnder(root: string): (file: string) => Map<string, number[]> | undefined {
+  const definitions = new Map<string, Map<string, number[]> | undefined>()
+  return (file) => {
+    if (!definitions.has(file)) {
+      const full = path.join(root, file)
+      definitions.set(file, fs.existsSync(full) ? testDefinitions(file, fs.readFileSync(full, 'utf8')) : undefined)
+    }
+    return definitions.get(file)
+  }
+}
+
 /** One link from a chapter (or a note) to a named test: `[“name”](../../test/NN-slug.test.ts#L42)`. */
 export interface TestLink {
   chapter: string
@@ -1234,14 +1250,7 @@ export function sync(layout: Layout): SyncReport {
   }
   const headings = new Map([...texts].map(([chapter, text]) => [chapter, headingsOf(text)]))
   const anchors = new Map([...headings].map(([chapter, list]) => [chapter, new Set(list.map((h) => h.anchor))]))
-  const definitions = new Map<string, Map<string, number[]> | undefined>()
-  const definitionsOf = (file: string) => {
-    if (!definitions.has(file)) {
-      const full = path.join(layout.root, file)
-      definitions.set(file, fs.existsSync(full) ? testDefinitions(file, fs.readFileSync(full, 'utf8')) : undefined)
-    }
-    return definitions.get(file)
-  }
+  const definitionsOf = testDefinitionsUnder(layout.root)
   const sectionOf = sectionFinder(regions, inclusions, headings)
   const skeletons = new Map<string, { text?: string; problems: string[] }>()
   const skeletonFor = (chapter: string, file: string, name: string) => {

@@ -9,30 +9,14 @@ import http from 'node:http'
 import { fileURLToPath } from 'node:url'
 import express from 'express'
 import type { NextFunction, Request, Response } from 'express'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { data, dropSession, readOnly, sessionApp } from './support/apps.js'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { collectDeprecations, data, dropSession, readOnly, sessionApp } from './support/apps.js'
 import { cookieHeader, sessionCookie, sessionId, setCookies } from './support/cookies.js'
 import { freshImplementations } from './support/fresh.js'
 import { implementations } from './support/implementations.js'
 import { countCalls, syncStore } from './support/stores.js'
 import { serve } from './support/http.js'
 import type { SessionRequest, Store } from '../src/index.js'
-
-/** Collects depd's warnings: with a 'deprecation' listener, depd emits instead of printing. */
-function collectDeprecations(): string[] {
-  const seen: string[] = []
-  const listener = (err: Error & { namespace?: string }) => {
-    seen.push(`${err.namespace}: ${err.message}`)
-  }
-  beforeEach(() => {
-    seen.length = 0
-    process.on('deprecation', listener)
-  })
-  afterEach(() => {
-    process.off('deprecation', listener)
-  })
-  return seen
-}
 
 describe.each(implementations)('$name', ({ name, session }) => {
   describe('defaults', () => {

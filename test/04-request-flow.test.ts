@@ -9,8 +9,16 @@ import cookieParser from 'cookie-parser'
 import express from 'express'
 import type { Request, Response } from 'express'
 import signature from 'cookie-signature'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { countVisits, data, plainApp, sessionApp, type AppParts } from './support/apps.js'
+import { describe, expect, it, vi } from 'vitest'
+import {
+  collectDeprecations,
+  countVisits,
+  data,
+  plainApp,
+  reloadInARow,
+  sessionApp,
+  type AppParts
+} from './support/apps.js'
 import { cookieHeader, sessionCookie, sessionId, setCookies, tamperedCookie } from './support/cookies.js'
 import { captureDebug, freshImplementations } from './support/fresh.js'
 import { serve } from './support/http.js'
@@ -524,11 +532,17 @@ describe.each(implementations)('one request, start to end ($name)', ({ session }
     res.send(body)
   }
 
-  it('a changed session, in order: store.get, the route, store.set started, Set-Cookie added, all but the last byte written, the store answers, the last byte ends the response', async () => {
-    const { client, events } = await traced(new session.MemoryStore(), change)
+  /** The events of a return visit to `path`, carrying the cookie of a first visit to `/`, whose own events are dropped. */
+  async function returnVisit(respond: (req: Request, res: Response) => void, path: string): Promise<string[]> {
+    const { client, events } = await traced(new session.MemoryStore(), respond)
     const first = await client.get('/').expect(200, body)
     events.length = 0
-    await client.get('/').set('Cookie', cookieHeader(first)).expect(200, body)
+    await client.get(path).set('Cookie', cookieHeader(first)).expect(200, body)
+    return events
+  }
+
+  it('a changed session, in order: store.get, the route, store.set started, Set-Cookie added, all but the last byte written, the store answers, the last byte ends the response', async () => {
+    const events = await returnVisit(change, '/')
     expect(events).toEqual([
       'store.get',
       'route',
@@ -554,12 +568,7 @@ describe.each(implementations)('one request, start to end ($name)', ({ session }
   })
 
   it('an unchanged session with resave: false is touched, and gets no Set-Cookie', async () => {
-    const { client, events } = await traced(new session.MemoryStore(), (req, res) =>
-      req.url === '/' ? change(req, res) : res.send(body)
-    )
-    const first = await client.get('/').expect(200, body)
-    events.length = 0
-    await client.get('/read').set('Cookie', cookieHeader(first)).expect(200, body)
+    const events = await returnVisit((req, res) => (req.url === '/' ? change(req, res) : res.send(body)), '/read')
     expect(events).toEqual([
       'store.get',
       'route',
@@ -693,19 +702,7 @@ describe.each(implementations)('the chapter’s finer points ($name)', ({ sessio
         respond: (req, res) => {
           if (req.url === '/') return countVisits(req, res)
           store.clear()
-          const errors = new Set<string>()
-          let left = 20
-          const again = (err?: unknown) => {
-            if (err) errors.add((err as Error).message)
-            if (--left === 0) return res.end([...errors].join())
-            try {
-              req.session.reload(again)
-            } catch (thrown) {
-              res.statusCode = 500
-              res.end((thrown as Error).message)
-            }
-          }
-          again()
+          reloadInARow(req, res, 20, (errors) => errors.join())
         }
       }
     )
@@ -816,17 +813,7 @@ describe.each(implementations)('$name', ({ session }) => {
 
 describe.each(freshImplementations)('$name, loaded afresh', ({ load, debug }) => {
   describe('cookies cookie-parser left behind', () => {
-    const seen: string[] = []
-    const listener = (err: Error & { namespace?: string }) => {
-      seen.push(`${err.namespace}: ${err.message}`)
-    }
-    beforeEach(() => {
-      seen.length = 0
-      process.on('deprecation', listener)
-    })
-    afterEach(() => {
-      process.off('deprecation', listener)
-    })
+    const seen = collectDeprecations()
 
     /** cookie-parser, then the Cookie header taken away when `hide` says so. */
     function parsed(secret: string | undefined, hide: (req: Request) => boolean) {

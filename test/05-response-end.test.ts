@@ -20,6 +20,7 @@ import {
   readOnly,
   sessionApp,
   sleep,
+  type SessionApp,
   type TestData
 } from './support/apps.js'
 import { cookieHeader, parseSetCookie, sessionCookie, sessionId, setCookies } from './support/cookies.js'
@@ -27,7 +28,7 @@ import { captureDebug, freshImplementations } from './support/fresh.js'
 import { closeServer } from './support/http.js'
 import { bothImplementations, implementations, type SessionModule } from './support/implementations.js'
 import { countCalls, holdSets, storeGet, storeSet, syncStore } from './support/stores.js'
-import type { SessionData, Store } from '../src/index.js'
+import type { SessionData, SessionOptions, Store } from '../src/index.js'
 
 type Data = TestData
 
@@ -979,6 +980,29 @@ function recordingStore(session: SessionModule, withTouch: boolean): { store: St
   return { store, told }
 }
 
+/**
+ * An app on a {@link recordingStore}, with or without touch, whose route counts a visit in the
+ * session at `/change` and only reads it anywhere else; it answers with no body.
+ */
+async function recordingApp(
+  session: SessionModule,
+  withTouch: boolean,
+  options: SessionOptions
+): Promise<{ client: SessionApp['client']; told: Told[] }> {
+  const { store, told } = recordingStore(session, withTouch)
+  const { client } = await sessionApp(
+    session,
+    { store, ...options },
+    {
+      respond: (req, res) => {
+        if (req.path === '/change') data(req).views = (data(req).views ?? 0) + 1
+        res.end()
+      }
+    }
+  )
+  return { client, told }
+}
+
 /** What one response did to the two expiries: the browser's (Set-Cookie) and the store's (set or touch). */
 interface Moved {
   browser: string
@@ -999,17 +1023,11 @@ async function lifetime(
   setting: { rolling: boolean; resave: boolean; touch: boolean }
 ): Promise<{ read: Moved; change: Moved }> {
   vi.useFakeTimers({ toFake: ['Date'], now: START })
-  const { store, told } = recordingStore(session, setting.touch)
-  const { client } = await sessionApp(
-    session,
-    { store, rolling: setting.rolling, resave: setting.resave, cookie: { maxAge: DAY } },
-    {
-      respond: (req, res) => {
-        if (req.path === '/change') data(req).views = (data(req).views ?? 0) + 1
-        res.end()
-      }
-    }
-  )
+  const { client, told } = await recordingApp(session, setting.touch, {
+    rolling: setting.rolling,
+    resave: setting.resave,
+    cookie: { maxAge: DAY }
+  })
   const first = await client.get('/change').expect(200)
   const cookie = cookieHeader(first)
   told.length = 0
@@ -1083,17 +1101,7 @@ describe.each(implementations)('$name: how long a session lives', ({ session }) 
     for (const rolling of [false, true])
       for (const resave of [false, true])
         for (const touch of [false, true]) {
-          const { store, told } = recordingStore(session, touch)
-          const { client } = await sessionApp(
-            session,
-            { store, rolling, resave, cookie: {} },
-            {
-              respond: (req, res) => {
-                if (req.path === '/change') data(req).views = (data(req).views ?? 0) + 1
-                res.end()
-              }
-            }
-          )
+          const { client, told } = await recordingApp(session, touch, { rolling, resave, cookie: {} })
           const first = await client.get('/change').expect(200)
           const responses = [
             first,

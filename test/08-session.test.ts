@@ -4,7 +4,7 @@
  * ours and express-session 1.19.0.
  */
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
-import { countVisits, data, sessionApp, sleep, type TestData } from './support/apps.js'
+import { countVisits, data, reloadInARow, sessionApp, sleep, type TestData } from './support/apps.js'
 import { cookieHeader, sessionId, setCookies } from './support/cookies.js'
 import { captureDebug, freshImplementations } from './support/fresh.js'
 import { implementations } from './support/implementations.js'
@@ -378,19 +378,7 @@ describe.each(implementations)('$name', ({ session }) => {
             if (req.url === '/') return countVisits(req, res)
             // with the store emptied each reload fails and req.session stays the same object: only the
             // check in rewrapmethods keeps it from being wrapped again, each wrapper doubling the next count
-            store.clear(() => {
-              let left = 20
-              const again = () => {
-                if (--left === 0) return res.end('ok')
-                try {
-                  req.session.reload(again)
-                } catch (err) {
-                  res.statusCode = 500
-                  res.end((err as Error).message)
-                }
-              }
-              again()
-            })
+            store.clear(() => reloadInARow(req, res, 20, () => 'ok'))
           }
         }
       )

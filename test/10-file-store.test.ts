@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import type { Request, Response } from 'express'
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { SessionData } from '../src/index.js'
+import { isExpired } from '../src/stores/expiry.js'
 import { FileStore, type CorruptFileReport } from '../src/stores/file-store.js'
 import { countVisits, data, sessionApp } from './support/apps.js'
 import { failOnEscape } from './support/escapes.js'
@@ -665,9 +666,6 @@ describe('data that JSON cannot hold', () => {
     expect(fs.readdirSync(store.dir)).toEqual([])
   })
 })
-
-// imported here, below the file's other tests, so that the line numbers the chapters link to stay put
-import { isExpired } from '../src/stores/expiry.js'
 
 describe('FileStore: refusals, the file itself, and what reap leaves (ours only)', () => {
   it('an empty folder name is refused like a missing one', () => {

@@ -36,6 +36,7 @@ import {
   SKELETON_END,
   sync,
   testDefinitions,
+  testDefinitionsUnder,
   type Layout,
   type Region,
   type Section
@@ -834,14 +835,7 @@ describe('the glossary', () => {
 })
 
 /** The tests a file defines, each file parsed once (a chapter links the same files many times). */
-const definitionsByFile = new Map<string, Map<string, number[]> | undefined>()
-function definitionsOf(file: string): Map<string, number[]> | undefined {
-  if (!definitionsByFile.has(file)) {
-    const full = path.join(root, file)
-    definitionsByFile.set(file, fs.existsSync(full) ? testDefinitions(file, fs.readFileSync(full, 'utf8')) : undefined)
-  }
-  return definitionsByFile.get(file)
-}
+const definitionsOf = testDefinitionsUnder(root)
 
 describe.each(chapterDirs)('chapter %s', (dir) => {
   const readme = fs.readFileSync(path.join(root, 'chapters', dir, 'README.md'), 'utf8')

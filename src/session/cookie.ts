@@ -82,29 +82,16 @@ export interface CookieData {
  * A session's cookie as a store holds it: plain data, every field optional.
  * A store's `set` and `touch` are handed the live {@link Cookie} (its
  * `expires` a `Date`); what `get` gives back went through JSON, so there
- * `expires` is the date written as a string, and `maxAge` is gone.
+ * `expires` is the date written as a string, and `maxAge` (an accessor on the
+ * live cookie, which JSON does not write) is gone. Every field but `expires`
+ * is typed as in {@link CookieOptions}.
  */
-export interface StoredCookie {
-  /** See {@link CookieOptions.originalMaxAge}. */
-  originalMaxAge?: number | null | undefined
+export interface StoredCookie extends Pick<
+  CookieOptions,
+  'originalMaxAge' | 'maxAge' | 'partitioned' | 'priority' | 'secure' | 'httpOnly' | 'domain' | 'path' | 'sameSite'
+> {
   /** A `Date` on the live cookie; after JSON, the same date as an ISO string. */
   expires?: string | Date | null | undefined
-  /** Only on the live cookie (an accessor, which JSON does not write): milliseconds left. */
-  maxAge?: number | null | undefined
-  /** See {@link CookieOptions.partitioned}. */
-  partitioned?: boolean | undefined
-  /** See {@link CookieOptions.priority}. */
-  priority?: CookiePriority | undefined
-  /** See {@link CookieOptions.secure}. */
-  secure?: boolean | 'auto' | undefined
-  /** See {@link CookieOptions.httpOnly}. */
-  httpOnly?: boolean | undefined
-  /** See {@link CookieOptions.domain}. */
-  domain?: string | undefined
-  /** See {@link CookieOptions.path}. */
-  path?: string | undefined
-  /** See {@link CookieOptions.sameSite}. */
-  sameSite?: CookieSameSite | undefined
 }
 
 /**

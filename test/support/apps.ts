@@ -7,6 +7,7 @@
 import http from 'node:http'
 import express from 'express'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import { afterEach, beforeEach } from 'vitest'
 import type { SessionOptions } from '../../src/index.js'
 import { serve, type Served } from './http.js'
 import type { SessionModule } from './implementations.js'
@@ -104,6 +105,50 @@ export function gate(): Gate {
     enter = resolve
   })
   return { open, opened, enter, entered }
+}
+
+/**
+ * The deprecations depd reports during each test of the `describe` that calls this, as
+ * `namespace: message`: with a 'deprecation' listener, depd emits instead of printing. The list
+ * is emptied before each test, and the listener removed after it.
+ */
+export function collectDeprecations(): string[] {
+  const seen: string[] = []
+  const listener = (err: Error & { namespace?: string }) => {
+    seen.push(`${err.namespace}: ${err.message}`)
+  }
+  beforeEach(() => {
+    seen.length = 0
+    process.on('deprecation', listener)
+  })
+  afterEach(() => {
+    process.off('deprecation', listener)
+  })
+  return seen
+}
+
+/**
+ * Reload the request's session `reloads` times in a row, each reload from the callback of the one
+ * before, then answer with `answer` of the distinct messages of the errors the reloads gave. A
+ * throw from `reload` answers 500 with its message instead.
+ */
+export function reloadInARow(req: Request, res: Response, reloads: number, answer: (errors: string[]) => string): void {
+  const errors = new Set<string>()
+  let left = reloads
+  const again = (err?: unknown) => {
+    if (err) errors.add((err as Error).message)
+    if (left-- === 0) {
+      res.end(answer([...errors]))
+      return
+    }
+    try {
+      req.session.reload(again)
+    } catch (thrown) {
+      res.statusCode = 500
+      res.end((thrown as Error).message)
+    }
+  }
+  again()
 }
 
 /** Resolve after `ms` milliseconds. */
