@@ -132,3 +132,14 @@ describe('guardStore: the store a guarded method runs on (ours only)', () => {
     expect(await storeGet(guarded, 'abc')).toBeUndefined()
   })
 })
+
+describe('guardStore: a call without a callback (ours only)', () => {
+  it('a call without a callback to a store that throws throws at the caller, as it would without the guard', () => {
+    const inner = new MemoryStore()
+    inner.set = () => {
+      throw new Error('disk on fire')
+    }
+    const store = guardStore(inner, { timeout: 1 })
+    expect(() => store.set('abc', storedSession(60_000))).toThrow('disk on fire')
+  })
+})
