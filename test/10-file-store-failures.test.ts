@@ -7,8 +7,11 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import createDebug from 'debug'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { FileStore, type CorruptFileReport } from '../src/stores/file-store.js'
+import { afterCallbackOf, failOnEscape } from './support/escapes.js'
+import { captureDebug, type DebugModule } from './support/fresh.js'
 import { errorOf, storeAll, storedSession, storeGet, storeSet, viaCallback } from './support/stores.js'
 
 let dir: string
@@ -207,5 +210,142 @@ describe('the sweeping timer (ours only)', () => {
     } finally {
       vi.useRealTimers()
     }
+  })
+})
+
+describe('FileStore: calls without a callback, errors it passes on, and its debug log (ours only)', () => {
+  /**
+   * A store method called without a callback: the call, what to wait for
+   * (its last step), and the folder it leaves, as sorted names.
+   */
+  type CallWithout = [
+    name: string,
+    call: (store: FileStore) => void,
+    lastStep: () => Promise<void>,
+    leaves: (before: string[]) => string[]
+  ]
+
+  /** The next close of a folder's descriptor has run its callback: the last step of a write, a destroy or a clear. */
+  const folderClosed = () => afterCallbackOf('close', isFolder)
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+  const unchanged = (before: string[]) => before
+  const empty = () => []
+
+  const callsWithout: CallWithout[] = [
+    ['set', (store) => store.set('abc', storedSession(60_000, { n: 2 })), folderClosed, unchanged],
+    ['destroy', (store) => store.destroy('abc'), folderClosed, empty],
+    ['destroy of a missing session', (store) => store.destroy('nobody'), () => afterCallbackOf('unlink'), unchanged],
+    ['touch', (store) => store.touch('abc', storedSession(120_000)), () => afterCallbackOf('utimes'), unchanged],
+    ['touch without an expiry', (store) => store.touch('abc', storedSession(null)), nextTurn, unchanged],
+    ['clear', (store) => store.clear(), folderClosed, empty],
+    // the one file reap reads is the live session's, closed last
+    ['reap', (store) => store.reap(), () => afterCallbackOf('close'), unchanged]
+  ]
+
+  it.each(callsWithout)(
+    '%s without a callback does its work and throws nothing when it finishes',
+    async (_name, call, lastStep, leaves) => {
+      const store = fileStore()
+      await storeSet(store, 'abc', storedSession(60_000, { n: 1 }))
+      const before = fs.readdirSync(store.dir).sort()
+      await failOnEscape(async () => {
+        const finished = lastStep()
+        call(store)
+        await finished
+      })
+      expect(fs.readdirSync(store.dir).sort()).toEqual(leaves(before))
+    }
+  )
+
+  it('set without a callback writes the session', async () => {
+    const store = fileStore()
+    const written = afterCallbackOf('close', isFolder)
+    store.set('abc', storedSession(60_000, { n: 2 }))
+    await written
+    expect(await storeGet(store, 'abc')).toMatchObject({ n: 2 })
+  })
+
+  it('destroy reports an error other than a missing file: a folder where the session file should be', async () => {
+    const store = fileStore()
+    fs.mkdirSync(path.join(store.dir, '0~dir.json'))
+    expect(await errorOf((cb) => store.destroy('dir', cb))).toBeInstanceOf(Error)
+    expect(fs.statSync(path.join(store.dir, '0~dir.json')).isDirectory()).toBe(true)
+  })
+
+  it('reap calls back with null after a clean sweep, and with the error when the folder cannot be listed', async () => {
+    const store = fileStore()
+    expect(await errorOf((cb) => store.reap(cb))).toBeNull()
+    fs.rmSync(store.dir, { recursive: true })
+    fs.writeFileSync(store.dir, 'a file where the folder was')
+    expect(await errorOf((cb) => store.reap(cb))).toMatchObject({ code: 'ENOTDIR' })
+  })
+
+  it('a folder where a session file should be gives the error reading it by name would: EISDIR, and the path', async () => {
+    const store = fileStore()
+    const file = path.join(store.dir, '0~dir.json')
+    fs.mkdirSync(file)
+    const err = (await errorOf((cb) => store.get('dir', cb))) as Error
+    expect(err.message).toBe(`EISDIR: illegal operation on a directory, read '${file}'`)
+  })
+
+  it.each(['42', '"a string"', 'true'])(
+    'a file holding %s, JSON but not an object, is set aside as "not a JSON object" and reads as no session',
+    async (text) => {
+      const store = fileStore()
+      const reports = reportsOf(store)
+      const file = path.join(store.dir, '0~abc.json')
+      fs.writeFileSync(file, text)
+      expect(await storeGet(store, 'abc')).toBeUndefined()
+      expect(reports).toEqual([{ file, movedTo: file + '.corrupt', reason: 'not a JSON object' }])
+      expect(fs.readFileSync(file + '.corrupt', 'utf8')).toBe(text)
+    }
+  )
+
+  it('a write makes the whole path to its folder again when more than the last folder has gone', async () => {
+    const store = new FileStore({ dir: path.join(dir, 'a', 'b', 'sessions'), reapInterval: 0 })
+    fs.rmSync(path.join(dir, 'a'), { recursive: true })
+    await storeSet(store, 'abc', storedSession(60_000, { n: 1 }))
+    expect(await storeGet(store, 'abc')).toMatchObject({ n: 1 })
+  })
+
+  it('a folder that is gone again after being made: the write makes it once, then reports the error', async () => {
+    const store = fileStore()
+    failWhen('open', (file) => String(file).endsWith('.tmp'), fsError('ENOENT'))
+    const mkdir = vi.spyOn(fs, 'mkdir')
+    expect(await errorOf((cb) => store.set('abc', storedSession(60_000), cb))).toMatchObject({ code: 'ENOENT' })
+    expect(mkdir).toHaveBeenCalledTimes(1)
+  })
+
+  describe('the debug log, under DEBUG=express-session:file-store', () => {
+    /** A FileStore class loaded afresh with its debug lines collected. */
+    async function loggedFileStore(): Promise<{ store: FileStore; lines: string[] }> {
+      const lines = captureDebug(createDebug as unknown as DebugModule, 'express-session:file-store')
+      vi.resetModules()
+      const fresh = await import('../src/stores/file-store.js')
+      return { store: new fresh.FileStore({ dir: path.join(dir, 'sessions'), reapInterval: 0 }), lines }
+    }
+
+    it('says which file it set aside, why, and where it went', async () => {
+      const { store, lines } = await loggedFileStore()
+      const file = path.join(store.dir, '0~abc.json')
+      fs.writeFileSync(file, '')
+      expect(await storeGet(store, 'abc')).toBeUndefined()
+      expect(lines).toEqual([
+        `express-session:file-store session file ${file} is not a session (Unexpected end of JSON input); moved to ${file}.corrupt`
+      ])
+    })
+
+    it('says when a folder cannot be opened to be flushed, or cannot be flushed', async () => {
+      const { store, lines } = await loggedFileStore()
+      fs.rmSync(store.dir, { recursive: true })
+      await viaCallback((cb) => store.clear(cb))
+      fs.mkdirSync(store.dir)
+      failWhen('fsync', isFolder, fsError('EINVAL'))
+      await storeSet(store, 'abc', storedSession(60_000))
+      expect(lines).toEqual([
+        `express-session:file-store cannot open folder ${store.dir} to flush it: ENOENT: no such file or directory, open '${store.dir}'`,
+        `express-session:file-store cannot flush folder ${store.dir}: EINVAL: made to fail by the test`
+      ])
+    })
   })
 })

@@ -15,6 +15,7 @@ import type { SessionData } from '../src/index.js'
 import { isExpired } from '../src/stores/expiry.js'
 import { FileStore, type CorruptFileReport } from '../src/stores/file-store.js'
 import { countVisits, data, sessionApp } from './support/apps.js'
+import { failOnEscape } from './support/escapes.js'
 import { cookieHeader, sessionId } from './support/cookies.js'
 import { implementations } from './support/implementations.js'
 import { errorOf, storeAll, storedSession, storeGet, storeLength, storeSet, viaCallback } from './support/stores.js'
@@ -711,5 +712,108 @@ describe('FileStore: refusals, the file itself, and what reap leaves (ours only)
       isExpired({ cookie: { expires: new Date(now) } }, now),
       isExpired({ cookie: { expires: new Date(now + 1) } }, now)
     ]).toEqual([true, false])
+  })
+})
+
+describe('FileStore: an expired file changed while it is taken, capital letters, stale temporary files (ours only)', () => {
+  /** A step another process takes on the session file; `aside` is where the store has just moved it. */
+  type Step = (done: () => void, aside: string) => void
+
+  /**
+   * Let `before` run just before `store` moves `file` aside to judge it, and
+   * `after` just after: the two moments another process can change it. The
+   * returned function says whether they ran.
+   */
+  function aroundTheTake(file: string, before: Step, after?: Step): () => boolean {
+    let ran = false
+    const rename = fs.rename
+    vi.spyOn(fs, 'rename').mockImplementation((from: fs.PathLike, to: fs.PathLike, cb: fs.NoParamCallback) => {
+      if (ran || String(from) !== file) return rename(from, to, cb)
+      ran = true
+      const moved = (err: NodeJS.ErrnoException | null) => (after ? after(() => cb(err), String(to)) : cb(err))
+      before(() => rename(from, to, moved), String(to))
+    })
+    return () => ran
+  }
+
+  it('a save in the same second as the read, where the file system keeps whole seconds, is told apart by its text and survives', async () => {
+    const store = fileStore()
+    const file = await savedFile(store, 'race', storedSession(-60_000, { n: 1 }))
+    // a whole second before the expiry, so the modification time does not move it
+    const second = Math.floor((Date.now() - 120_000) / 1000)
+    fs.utimesSync(file, second, second)
+    const ran = aroundTheTake(file, (done) => {
+      fs.writeFileSync(file, JSON.stringify(storedSession(60_000, { n: 2 })))
+      fs.utimesSync(file, second, second)
+      done()
+    })
+    expect(await storeGet(store, 'race')).toBeUndefined()
+    vi.restoreAllMocks()
+    expect(ran()).toBe(true)
+    expect(await storeGet(store, 'race')).toMatchObject({ n: 2 })
+  })
+
+  it('a touch between the read and the removal moves the expiry on, and the session survives', async () => {
+    const store = fileStore()
+    const file = await savedFile(store, 'race', storedSession(-60_000, { n: 1 }))
+    const ran = aroundTheTake(file, (done) => fileStore().touch('race', storedSession(60_000), done))
+    expect(await storeGet(store, 'race')).toBeUndefined()
+    vi.restoreAllMocks()
+    expect(ran()).toBe(true)
+    expect(await storeGet(store, 'race')).toMatchObject({ n: 1 })
+  })
+
+  it("a taken file that another store's clear removes at once reads as no session, and nothing is thrown", async () => {
+    const store = fileStore()
+    const file = await savedFile(store, 'race', storedSession(-60_000, { n: 1 }))
+    const ran = aroundTheTake(
+      file,
+      (done) => done(),
+      (done, aside) => {
+        fs.unlinkSync(aside)
+        done()
+      }
+    )
+    expect(await failOnEscape(() => storeGet(store, 'race'))).toBeUndefined()
+    expect(ran()).toBe(true)
+    expect(fs.readdirSync(store.dir)).toEqual([])
+  })
+
+  it('a file taken by mistake is not put back over a newer save that took its place meanwhile', async () => {
+    const store = fileStore()
+    const other = fileStore()
+    const file = await savedFile(store, 'race', storedSession(-60_000, { n: 1 }))
+    const ran = aroundTheTake(
+      file,
+      (done) => other.set('race', storedSession(60_000, { n: 2 }), done),
+      (done) => other.set('race', storedSession(60_000, { n: 3 }), done)
+    )
+    expect(await storeGet(store, 'race')).toBeUndefined()
+    vi.restoreAllMocks()
+    expect(ran()).toBe(true)
+    expect(await storeGet(store, 'race')).toMatchObject({ n: 3 })
+    expect(fs.readdirSync(store.dir)).toEqual([path.basename(file)])
+  })
+
+  it('the capitals A and Z themselves are marked in a file name', async () => {
+    const store = fileStore()
+    for (const sid of ['A', 'Z', 'aZ', 'za']) await storeSet(store, sid, storedSession(60_000))
+    expect(fs.readdirSync(store.dir).sort()).toEqual(['0~za.json', '1~A.json', '1~Z.json', '2~aZ.json'])
+  })
+
+  it('reap removes a temporary file exactly an hour old, and keeps one a millisecond younger', async () => {
+    const store = fileStore()
+    const now = Math.floor(Date.now() / 1000) * 1000
+    vi.spyOn(Date, 'now').mockReturnValue(now)
+    const anHourAgo = (now - 60 * 60 * 1000) / 1000
+    for (const [name, seconds] of [
+      ['.a.json.1.tmp', anHourAgo],
+      ['.b.json.2.tmp', anHourAgo + 0.001]
+    ] as const) {
+      fs.writeFileSync(path.join(store.dir, name), 'x')
+      fs.utimesSync(path.join(store.dir, name), seconds, seconds)
+    }
+    await reap(store)
+    expect(fs.readdirSync(store.dir)).toEqual(['.b.json.2.tmp'])
   })
 })

@@ -122,3 +122,24 @@ describe('guardStore: the timeout error and the methods it covers (ours only)', 
     expect(flags).toEqual(Array(7).fill({ configurable: true, enumerable: false, writable: true }))
   })
 })
+
+describe('guardStore: the store a guarded method runs on (ours only)', () => {
+  it('a guarded method called on another store runs on that store, as the method it wraps would', async () => {
+    const guarded = guardStore(new MemoryStore())
+    const other = new MemoryStore()
+    await viaCallback((cb) => guarded.set.call(other, 'abc', storedSession(60_000, { user: 'rasmus' }), cb))
+    expect(await storeGet(other, 'abc')).toMatchObject({ user: 'rasmus' })
+    expect(await storeGet(guarded, 'abc')).toBeUndefined()
+  })
+})
+
+describe('guardStore: a call without a callback (ours only)', () => {
+  it('a call without a callback to a store that throws throws at the caller, as it would without the guard', () => {
+    const inner = new MemoryStore()
+    inner.set = () => {
+      throw new Error('disk on fire')
+    }
+    const store = guardStore(inner, { timeout: 1 })
+    expect(() => store.set('abc', storedSession(60_000))).toThrow('disk on fire')
+  })
+})

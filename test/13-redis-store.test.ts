@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import type { SessionData } from '../src/index.js'
 import { RedisStore } from '../src/stores/redis-store.js'
+import { failOnEscape } from './support/escapes.js'
 import { FakeRedis } from './support/redis.js'
 import { storedSession, viaCallback } from './support/stores.js'
 
@@ -130,5 +131,53 @@ describe('RedisStore on a stand-in client: keys, pages and readiness (ours only)
     client.isReady = false
     client.emit('reconnecting')
     expect(events).toEqual(['disconnect', 'connect', 'disconnect'])
+  })
+})
+
+describe('RedisStore: errors of the client, an expiry of zero seconds, calls without a callback (ours only)', () => {
+  it('a client error while the client is not ready tells session() the store is gone; one while it is ready does not', () => {
+    const client = new FakeRedis()
+    const store = new RedisStore({ client })
+    const events: string[] = []
+    store.on('disconnect', () => events.push('disconnect'))
+    client.emit('error', new Error('a reply that could not be parsed'))
+    expect(events).toEqual([])
+    client.isReady = false
+    client.emit('error', new Error('connect ECONNREFUSED 127.0.0.1:6379'))
+    expect(events).toEqual(['disconnect'])
+  })
+
+  it.each([
+    ['this very millisecond', 0],
+    ['half a second ago', -500]
+  ])(
+    'a session whose cookie expires %s, 0 seconds from now when rounded up, is deleted, not written to expire in 0 seconds',
+    async (_when, ms) => {
+      const client = new FakeRedis()
+      const store = new RedisStore({ client })
+      await viaCallback((cb) => store.set('a', storedSession(60_000), cb))
+      await viaCallback((cb) => store.set('a', storedSession(ms), cb))
+      expect(client.commands.slice(-1)).toEqual(['DEL'])
+      expect(client.strings.has('sess:a')).toBe(false)
+    }
+  )
+
+  it('set, touch and destroy without a callback do their work and throw nothing, also when Redis fails', async () => {
+    const client = new FakeRedis()
+    const store = new RedisStore({ client })
+    await failOnEscape(async () => {
+      store.set('a', storedSession(60_000, { n: 1 }))
+      store.set('gone', storedSession(-1000))
+      store.touch('a', storedSession(120_000))
+      await new Promise((resolve) => setImmediate(resolve))
+    })
+    expect(client.commands).toEqual(['SET', 'DEL', 'EXPIRE'])
+    await failOnEscape(async () => {
+      store.destroy('a')
+      client.failing = new Error('connection lost')
+      store.set('b', storedSession(60_000))
+      await new Promise((resolve) => setImmediate(resolve))
+    })
+    expect(client.strings.has('sess:a')).toBe(false)
   })
 })

@@ -1109,9 +1109,11 @@ describe('every try.ts', () => {
     expect(Object.keys(expectedOutput).sort()).toEqual(chapterDirs)
   })
 
-  it.each(chapterDirs)(
+  // each script is its own process, mostly waiting for tsx to start: run them side by side
+  it.concurrent.for(chapterDirs)(
     '%s runs and prints what its chapter says',
-    async (dir) => {
+    { timeout: 40_000 },
+    async (dir, { expect }) => {
       const { stdout } = await run(process.execPath, ['--import', 'tsx', `chapters/${dir}/try.ts`], {
         cwd: root,
         timeout: 30_000
@@ -1122,7 +1124,6 @@ describe('every try.ts', () => {
         expect(match, `${dir} should print ${pattern} (after the earlier lines) in:\n${stdout}`).not.toBeNull()
         rest = rest.slice((match as RegExpExecArray).index + (match as RegExpExecArray)[0].length)
       }
-    },
-    40_000
+    }
   )
 })

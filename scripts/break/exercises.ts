@@ -334,7 +334,9 @@ export const exercises: Exercise[] = [
       'destroy of a missing session is not an error; touch of one does not create it',
       "touch moves the file's modification time to the new expiry and leaves its bytes as they were",
       'a save and a touch of the same session at the same moment, 300 times: the save is never undone',
-      'a visit and a read-only request of one session at the same moment, 200 times: no visit is lost'
+      'a visit and a read-only request of one session at the same moment, 200 times: no visit is lost',
+      'touch without a callback does its work and throws nothing when it finishes',
+      'a touch between the read and the removal moves the expiry on, and the session survives'
     ]
   },
   // 11 · Security
@@ -421,7 +423,11 @@ export const exercises: Exercise[] = [
     find: 'this.#client.expire(this.prefix + sid, Math.max(1, this.#ttlOf(session))).then(() => done(), done)',
     replace: 'this.set(sid, session, callback)',
     description: "RedisStore's touch rewrites the whole session instead of moving its expiry",
-    fails: ['an expired session is deleted, not stored; touch only moves the expiry', 'callbacks are optional']
+    fails: [
+      'an expired session is deleted, not stored; touch only moves the expiry',
+      'callbacks are optional',
+      'set, touch and destroy without a callback do their work and throw nothing, also when Redis fails'
+    ]
   },
   {
     id: '13-ttl-in-milliseconds',

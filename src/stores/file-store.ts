@@ -49,7 +49,7 @@ export class UnsafeSessionIdError extends Error {
 const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/
 const SUFFIX = '.json'
 const CORRUPT_SUFFIX = '.corrupt'
-/** A temporary file older than this was left by a crash, not by a write still under way. */
+/** A temporary file this old or older was left by a crash, not by a write still under way. */
 const STALE_TEMPORARY_MS = 60 * 60 * 1000
 // #endregion constants
 
@@ -234,8 +234,8 @@ export class FileStore extends Store {
   // #region reap-and-close
   /**
    * Sweep the folder now (the interval calls this): delete expired session
-   * files, set aside unparseable ones, and remove temporary files older
-   * than an hour, which only a crash in the middle of a write leaves. Calls
+   * files, set aside unparseable ones, and remove temporary files an hour
+   * old or older, which only a crash in the middle of a write leaves. Calls
    * back with how many expired sessions it deleted.
    */
   reap(callback?: (err: unknown, removed: number) => void): void {
@@ -286,10 +286,10 @@ export class FileStore extends Store {
   }
 
   /** Move an unparseable session file to `<file>.corrupt`, if it has not changed since it was read, and report it. */
-  #setAside(file: string, read: SessionFile, done: () => void): void {
+  #setAside(file: string, read: NotASession, done: () => void): void {
     const report = (movedTo: string | null) => {
       debug('session file %s is not a session (%s); moved to %s', file, read.problem, movedTo)
-      this.emit('corrupt', { file, movedTo, reason: read.problem ?? 'unknown' } satisfies CorruptFileReport)
+      this.emit('corrupt', { file, movedTo, reason: read.problem } satisfies CorruptFileReport)
       done()
     }
     takeIfUnchanged(file, read, (takeErr, taken) => {
@@ -317,7 +317,7 @@ export class FileStore extends Store {
       if (left === 0) return finish()
       for (const entry of entries) {
         work(entry, (workErr) => {
-          if (workErr && firstError === undefined) firstError = workErr
+          firstError ??= workErr
           if (--left === 0) finish(firstError)
         })
       }
@@ -339,14 +339,23 @@ export interface CorruptFileReport {
 // #endregion corrupt-report
 
 // #region reading
-/** A session file as it was read: its text, its modification time, and the session if the text is one. */
-interface SessionFile {
+/** A session file as it was read: its text and modification time, and the session in it or why there is none. */
+type SessionFile = SessionRead | NotASession
+
+/** A session file that holds a session, its expiry moved to the file's modification time when that is later. */
+interface SessionRead {
   text: string
   mtimeMs: number
-  /** The session, its expiry moved to the file's modification time when that is later; absent when the text is not a session. */
-  data?: SessionData
-  /** Why the text is not a session. */
-  problem?: string
+  data: SessionData
+  problem?: undefined
+}
+
+/** A session file whose text is not a session, and why: what the JSON parser said, or that it is not an object. */
+interface NotASession {
+  text: string
+  mtimeMs: number
+  data?: undefined
+  problem: string
 }
 
 /** Read a session file with its modification time; a missing file reads as `undefined`. */
@@ -416,14 +425,14 @@ function writeDurably(
       )
     }
     if (openErr) return callback(openErr)
-    const fail = (err: NodeJS.ErrnoException) => fs.close(fd, () => fs.rm(temp, { force: true }, () => callback(err)))
+    const fail = (err: NodeJS.ErrnoException) => fs.close(fd, () => fs.unlink(temp, () => callback(err)))
     fs.writeFile(fd, text, (writeErr) => {
       if (writeErr) return fail(writeErr)
       fs.fsync(fd, (syncErr) => {
         if (syncErr) return fail(syncErr)
         fs.close(fd, () => {
           fs.rename(temp, file, (renameErr) => {
-            if (renameErr) return fs.rm(temp, { force: true }, () => callback(renameErr))
+            if (renameErr) return fs.unlink(temp, () => callback(renameErr))
             syncFolder(path.dirname(file), () => callback(null))
           })
         })
@@ -488,7 +497,7 @@ function putBack(aside: string, file: string, done: () => void): void {
   })
 }
 
-/** Remove a temporary file last written before `now` minus an hour. */
+/** Remove a temporary file last written an hour or more before `now`. */
 function removeIfStale(file: string, now: number, done: () => void): void {
   fs.stat(file, (statErr, stat) => {
     if (statErr || now - stat.mtimeMs < STALE_TEMPORARY_MS) return done()

@@ -64,27 +64,32 @@ export function guardStore<S extends Store>(store: S, options: GuardOptions = {}
 // #endregion guard-store
 
 // #region guarded
-/** One guarded method: the callback runs exactly once, with an error if the call threw or took too long. */
+/**
+ * One guarded method: the callback runs exactly once, with an error if the
+ * call threw or took too long. A call without a callback has nothing to
+ * guard and goes through untouched, a throw included.
+ */
 function guarded(store: Store, method: string, original: (...args: unknown[]) => void, timeout: number) {
   return function (this: Store, ...args: unknown[]): void {
+    const target = this === undefined ? store : this
     const last = args.length - 1
     const callback =
       typeof args[last] === 'function' ? (args[last] as (err?: unknown, ...results: unknown[]) => void) : undefined
+    if (!callback) return original.apply(target, args)
     let settled = false
     let timer: NodeJS.Timeout | undefined
     const once = (err?: unknown, ...results: unknown[]) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
-      callback?.(err, ...results)
+      callback(err, ...results)
     }
-    if (timeout > 0 && callback) {
+    if (timeout > 0) {
       timer = setTimeout(() => once(new StoreTimeoutError(method, timeout)), timeout)
       timer.unref()
     }
-    const callArgs = callback ? [...args.slice(0, last), once] : args
     try {
-      original.apply(this === undefined ? store : this, callArgs)
+      original.apply(target, [...args.slice(0, last), once])
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err)
       setImmediate(once, Object.assign(new Error(`session store ${method}() threw: ${reason}`), { cause: err }))

@@ -89,7 +89,8 @@ export class RedisStore extends Store {
    */
   #followClient(): void {
     const client = this.#client
-    let up = client.isReady
+    // up until the client says otherwise, or is found not ready once session() listens
+    let up = true
     const connected = () => {
       if (!up) {
         up = true
@@ -109,12 +110,9 @@ export class RedisStore extends Store {
       if (!client.isReady) disconnected()
     })
     // a client not yet ready at start: say so once session() is listening
-    if (!up) {
-      up = true
-      setImmediate(() => {
-        if (!client.isReady) disconnected()
-      })
-    }
+    setImmediate(() => {
+      if (!client.isReady) disconnected()
+    })
   }
   // #endregion readiness
 

@@ -53,14 +53,15 @@ export const freshImplementations: FreshImplementation[] = [
 ]
 
 /**
- * Turn `debug` on for 'express-session' and collect its lines (`namespace
- * message`, without colour or time) instead of printing them; undone when the
- * current test finishes. Call it before loading: the module decides then.
+ * Turn `debug` on for `namespaces` ('express-session' unless named) and
+ * collect its lines (`namespace message`, without colour or time) instead of
+ * printing them; undone when the current test finishes. Call it before
+ * loading: the module decides then.
  */
-export function captureDebug(debug: DebugModule): string[] {
+export function captureDebug(debug: DebugModule, namespaces = 'express-session'): string[] {
   const lines: string[] = []
   const saved = { formatArgs: debug.formatArgs, log: debug.log, env: process.env.DEBUG }
-  debug.enable('express-session')
+  debug.enable(namespaces)
   debug.formatArgs = function (args) {
     args[0] = `${this.namespace} ${String(args[0])}`
   }
