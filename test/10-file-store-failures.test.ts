@@ -243,7 +243,7 @@ describe('FileStore: calls without a callback, errors it passes on, and its debu
   ]
 
   it.each(callsWithout)(
-    '%s without a callback does its work and throws nothing when it finishes',
+    '%s without a callback finishes, and throws nothing as it does',
     async (_name, call, lastStep, leaves) => {
       const store = fileStore()
       await storeSet(store, 'abc', storedSession(60_000, { n: 1 }))
@@ -263,6 +263,18 @@ describe('FileStore: calls without a callback, errors it passes on, and its debu
     store.set('abc', storedSession(60_000, { n: 2 }))
     await written
     expect(await storeGet(store, 'abc')).toMatchObject({ n: 2 })
+  })
+
+  it('touch without a callback moves the expiry into the modification time', async () => {
+    const store = fileStore()
+    await storeSet(store, 'abc', storedSession(60_000))
+    const touched = storedSession(60 * 60 * 1000)
+    const moved = afterCallbackOf('utimes')
+    store.touch('abc', touched)
+    await moved
+    const [name] = fs.readdirSync(store.dir)
+    // mtimeMs, made from seconds and nanoseconds, can miss the millisecond by a hair: FileStore rounds it too
+    expect(Math.round(fs.statSync(path.join(store.dir, name)).mtimeMs)).toBe((touched.cookie.expires as Date).getTime())
   })
 
   it('destroy reports an error other than a missing file: a folder where the session file should be', async () => {

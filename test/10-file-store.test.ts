@@ -816,4 +816,13 @@ describe('FileStore: an expired file changed while it is taken, capital letters,
     await reap(store)
     expect(fs.readdirSync(store.dir)).toEqual(['.b.json.2.tmp'])
   })
+
+  it('an expiry is handed back as it was written unless a touch moved it later: the same instant is not written again', async () => {
+    const store = fileStore()
+    // a date spelled without milliseconds, as another program might have stored it
+    const sess = { cookie: { originalMaxAge: null, expires: '2030-01-01T00:00:00Z' } } as unknown as SessionData
+    await storeSet(store, 'abc', sess)
+    await viaCallback((cb) => store.touch('abc', sess, cb))
+    expect((await storeGet(store, 'abc'))?.cookie.expires).toBe('2030-01-01T00:00:00Z')
+  })
 })

@@ -335,7 +335,7 @@ export const exercises: Exercise[] = [
       "touch moves the file's modification time to the new expiry and leaves its bytes as they were",
       'a save and a touch of the same session at the same moment, 300 times: the save is never undone',
       'a visit and a read-only request of one session at the same moment, 200 times: no visit is lost',
-      'touch without a callback does its work and throws nothing when it finishes',
+      'touch without a callback finishes, and throws nothing as it does',
       'a touch between the read and the removal moves the expiry on, and the session survives'
     ]
   },

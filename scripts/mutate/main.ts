@@ -7,7 +7,7 @@
  *   npm run mutate -- src/session/cookie.ts   only the files named (of the chosen set)
  *   npm run mutate -- --incremental       reuse the last run's results where code and tests are unchanged
  *                                         (every run leaves its results for the next: reports/mutation/<set>-incremental.json)
- *   npm run mutate -- --retry-timeouts    as --incremental, but test again, with 30 s more to finish, each
+ *   npm run mutate -- --retry-timeouts    as --incremental, but test again, with 30 s of slack instead of 10, each
  *                                         mutant the last run recorded as timed out (on a busy machine a slow
  *                                         run can pass for a hang)
  *   npm run mutate -- --concurrency 1     one test runner instead of two
