@@ -336,6 +336,7 @@ export const exercises: Exercise[] = [
       'a save and a touch of the same session at the same moment, 300 times: the save is never undone',
       'a visit and a read-only request of one session at the same moment, 200 times: no visit is lost',
       'touch without a callback finishes, and throws nothing as it does',
+      'touch without a callback moves the expiry into the modification time',
       'a touch between the read and the removal moves the expiry on, and the session survives'
     ]
   },
