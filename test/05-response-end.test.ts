@@ -1239,28 +1239,10 @@ describe.each(implementations)('$name', ({ session }) => {
     })
 
     it('a response whose headers go out before res.end() touches its session once', async () => {
-      const touches: number[] = []
-      const { client } = await sessionApp(
-        session,
-        { rolling: true },
-        {
-          respond: (req, res) => {
-            const sess = req.session
-            const touch = sess.touch.bind(sess)
-            let count = 0
-            // an own, non-enumerable property: counted without becoming session data
-            Object.defineProperty(sess, 'touch', {
-              value: () => {
-                count++
-                return touch()
-              }
-            })
-            res.on('finish', () => touches.push(count))
-            res.writeHead(200)
-            res.end('done')
-          }
-        }
-      )
+      const { client, touches } = await countingTouches(session, { rolling: true }, (res) => {
+        res.writeHead(200)
+        res.end('done')
+      })
       await client.get('/').expect(200, 'done')
       await eventually(() => expect(touches).toEqual([1]))
     })
@@ -1578,37 +1560,43 @@ describe.each(implementations)('$name: a new session’s two expiries', ({ sessi
   })
 })
 
-describe.each(implementations)('$name: one touch per response', ({ session }) => {
-  /** A route that counts its session's touches, then answers with `finish(res)`; the counts arrive as each response finishes. */
-  async function countingTouches(options: Parameters<typeof sessionApp>[1], finish: (res: Response) => void) {
-    const touches: number[] = []
-    const { client } = await sessionApp(session, options, {
-      respond: (req, res) => {
-        const sess = req.session
-        const touch = sess.touch.bind(sess)
-        let count = 0
-        // an own, non-enumerable property: counted without becoming session data
-        Object.defineProperty(sess, 'touch', {
-          value: () => {
-            count++
-            return touch()
-          }
-        })
-        res.on('finish', () => touches.push(count))
-        finish(res)
-      }
-    })
-    return { client, touches }
-  }
+/** A route that counts its session's touches, then answers with `finish(res)`; the counts arrive as each response finishes. */
+async function countingTouches(
+  session: SessionModule,
+  options: Parameters<typeof sessionApp>[1],
+  finish: (res: Response) => void
+) {
+  const touches: number[] = []
+  const { client } = await sessionApp(session, options, {
+    respond: (req, res) => {
+      const sess = req.session
+      const touch = sess.touch.bind(sess)
+      let count = 0
+      // an own, non-enumerable property: counted without becoming session data
+      Object.defineProperty(sess, 'touch', {
+        value: () => {
+          count++
+          return touch()
+        }
+      })
+      res.on('finish', () => touches.push(count))
+      finish(res)
+    }
+  })
+  return { client, touches }
+}
 
+describe.each(implementations)('$name: one touch per response', ({ session }) => {
   it('a response ended before its headers go out touches its session once, not again as the headers go', async () => {
-    const { client, touches } = await countingTouches({ rolling: true }, (res) => res.end('done'))
+    const { client, touches } = await countingTouches(session, { rolling: true }, (res) => res.end('done'))
     await client.get('/').expect(200, 'done')
     await eventually(() => expect(touches).toEqual([1]))
   })
 
   it('so does one whose session is not saved but touched in the store (resave: false, unchanged)', async () => {
-    const { client, touches } = await countingTouches({ rolling: true, resave: false }, (res) => res.end('done'))
+    const { client, touches } = await countingTouches(session, { rolling: true, resave: false }, (res) =>
+      res.end('done')
+    )
     const first = await client.get('/').expect(200, 'done')
     await client.get('/').set('Cookie', cookieHeader(first)).expect(200, 'done')
     await eventually(() => expect(touches).toEqual([1, 1]))
