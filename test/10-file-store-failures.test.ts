@@ -10,6 +10,7 @@ import path from 'node:path'
 import createDebug from 'debug'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { FileStore, type CorruptFileReport } from '../src/stores/file-store.js'
+import { nextTurn } from './support/apps.js'
 import { afterCallbackOf, failOnEscape } from './support/escapes.js'
 import { captureDebug, type DebugModule } from './support/fresh.js'
 import { errorOf, storeAll, storedSession, storeGet, storeSet, viaCallback } from './support/stores.js'
@@ -227,7 +228,6 @@ describe('FileStore: calls without a callback, errors it passes on, and its debu
 
   /** The next close of a folder's descriptor has run its callback: the last step of a write, a destroy or a clear. */
   const folderClosed = () => afterCallbackOf('close', isFolder)
-  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
   const unchanged = (before: string[]) => before
   const empty = () => []
 
@@ -259,7 +259,7 @@ describe('FileStore: calls without a callback, errors it passes on, and its debu
 
   it('set without a callback writes the session', async () => {
     const store = fileStore()
-    const written = afterCallbackOf('close', isFolder)
+    const written = folderClosed()
     store.set('abc', storedSession(60_000, { n: 2 }))
     await written
     expect(await storeGet(store, 'abc')).toMatchObject({ n: 2 })

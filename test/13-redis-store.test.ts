@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import type { SessionData } from '../src/index.js'
 import { RedisStore } from '../src/stores/redis-store.js'
+import { nextTurn } from './support/apps.js'
 import { failOnEscape } from './support/escapes.js'
-import { FakeRedis } from './support/redis.js'
+import { FakeRedis, readinessEvents } from './support/redis.js'
 import { storedSession, viaCallback } from './support/stores.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -121,9 +122,7 @@ describe('RedisStore on a stand-in client: keys, pages and readiness (ours only)
   it("the client's end and reconnecting events each tell session() the store is gone; ready, that it is back", () => {
     const client = new FakeRedis()
     const store = new RedisStore({ client })
-    const events: string[] = []
-    store.on('disconnect', () => events.push('disconnect'))
-    store.on('connect', () => events.push('connect'))
+    const events = readinessEvents(store)
     client.isReady = false
     client.emit('end')
     client.isReady = true
@@ -138,8 +137,7 @@ describe('RedisStore: errors of the client, an expiry of zero seconds, calls wit
   it('a client error while the client is not ready tells session() the store is gone; one while it is ready does not', () => {
     const client = new FakeRedis()
     const store = new RedisStore({ client })
-    const events: string[] = []
-    store.on('disconnect', () => events.push('disconnect'))
+    const events = readinessEvents(store)
     client.emit('error', new Error('a reply that could not be parsed'))
     expect(events).toEqual([])
     client.isReady = false
@@ -169,14 +167,14 @@ describe('RedisStore: errors of the client, an expiry of zero seconds, calls wit
       store.set('a', storedSession(60_000, { n: 1 }))
       store.set('gone', storedSession(-1000))
       store.touch('a', storedSession(120_000))
-      await new Promise((resolve) => setImmediate(resolve))
+      await nextTurn()
     })
     expect(client.commands).toEqual(['SET', 'DEL', 'EXPIRE'])
     await failOnEscape(async () => {
       store.destroy('a')
       client.failing = new Error('connection lost')
       store.set('b', storedSession(60_000))
-      await new Promise((resolve) => setImmediate(resolve))
+      await nextTurn()
     })
     expect(client.strings.has('sess:a')).toBe(false)
   })

@@ -12,10 +12,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import ours, { type SessionData, type Store } from '../src/index.js'
 import { FileStore } from '../src/stores/file-store.js'
 import { RedisStore } from '../src/stores/redis-store.js'
-import { countVisits, data, sessionApp } from './support/apps.js'
+import { countVisits, data, nextTurn, sessionApp } from './support/apps.js'
 import { cookieHeader, sessionId } from './support/cookies.js'
 import { upstream, type SessionModule } from './support/implementations.js'
-import { FakeRedis } from './support/redis.js'
+import { FakeRedis, readinessEvents } from './support/redis.js'
 import { storedSession, viaCallback } from './support/stores.js'
 
 const require = createRequire(import.meta.url)
@@ -177,7 +177,7 @@ describe('RedisStore, with a stand-in client (ours only)', () => {
     store.touch('a', storedSession(1000))
     store.destroy('a')
     store.clear()
-    await new Promise((resolve) => setImmediate(resolve))
+    await nextTurn()
     expect(client.commands).toEqual(expect.arrayContaining(['SET', 'EXPIRE', 'DEL', 'SCAN']))
   })
 
@@ -188,9 +188,7 @@ describe('RedisStore, with a stand-in client (ours only)', () => {
   it("turns the client's connection events into the store's connect and disconnect, once each", () => {
     const client = new FakeRedis()
     const store = new RedisStore({ client })
-    const events: string[] = []
-    store.on('connect', () => events.push('connect'))
-    store.on('disconnect', () => events.push('disconnect'))
+    const events = readinessEvents(store)
     client.isReady = false
     client.emit('reconnecting')
     client.emit('error', new Error('ECONNREFUSED'))
@@ -215,7 +213,7 @@ describe('RedisStore, with a stand-in client (ours only)', () => {
         }
       }
     )
-    await new Promise((resolve) => setImmediate(resolve))
+    await nextTurn()
     await http.get('/').expect(200, 'undefined')
     client.isReady = true
     client.emit('ready')
@@ -226,10 +224,9 @@ describe('RedisStore, with a stand-in client (ours only)', () => {
     const client = new FakeRedis()
     client.isReady = false
     const store = new RedisStore({ client })
-    const events: string[] = []
-    store.on('disconnect', () => events.push('disconnect'))
+    const events = readinessEvents(store)
     client.isReady = true
-    await new Promise((resolve) => setImmediate(resolve))
+    await nextTurn()
     expect(events).toEqual([])
   })
 })

@@ -156,6 +156,11 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
+/** Resolve on the event loop's next turn, after every `setImmediate` callback queued before it. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
 /** A bare `node:http` server running the session middleware: no Express at all. */
 export async function plainApp(
   session: SessionModule,

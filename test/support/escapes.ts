@@ -7,6 +7,7 @@
 import type { EventEmitter } from 'node:events'
 import fs from 'node:fs'
 import { vi } from 'vitest'
+import { nextTurn } from './apps.js'
 
 type Listener = (err: unknown) => void
 
@@ -42,7 +43,7 @@ export async function failOnEscape<T>(run: () => Promise<T>): Promise<T> {
   const giveBack = [takeOver('uncaughtException', catcher), takeOver('unhandledRejection', catcher)]
   try {
     const result = await Promise.race([run(), escapes])
-    await new Promise((resolve) => setImmediate(resolve))
+    await nextTurn()
     if (escaped.length > 0) throw escaped[0]
     return result
   } finally {

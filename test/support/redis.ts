@@ -8,6 +8,13 @@ import { EventEmitter } from 'node:events'
 import type { RedisIndexClient } from '../../src/extras/log-out-everywhere.js'
 import type { RedisLikeClient } from '../../src/stores/redis-store.js'
 
+/** The `connect` and `disconnect` events a store emits from now on, in order. */
+export function readinessEvents(store: EventEmitter): string[] {
+  const events: string[] = []
+  for (const event of ['connect', 'disconnect']) store.on(event, () => events.push(event))
+  return events
+}
+
 /** The stand-in client. */
 export class FakeRedis extends EventEmitter implements RedisLikeClient, RedisIndexClient {
   isReady = true
