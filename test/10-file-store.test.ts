@@ -49,6 +49,28 @@ async function savedFile(store: FileStore, sid: string, sess: SessionData): Prom
   return path.join(store.dir, names[0])
 }
 
+/** A step another process takes on a session file; `aside` is where the store has just moved it. */
+type Step = (done: () => void, aside: string) => void
+
+/**
+ * Let `before` run just before a store moves `file` aside to judge it, and
+ * `after` just after: the two moments another process can change it. The
+ * returned function says whether they ran.
+ */
+function aroundTheTake(file: string, { before, after }: { before?: Step; after?: Step }): () => boolean {
+  let ran = false
+  const rename = fs.rename
+  vi.spyOn(fs, 'rename').mockImplementation((from: fs.PathLike, to: fs.PathLike, cb: fs.NoParamCallback) => {
+    if (ran || String(from) !== file) return rename(from, to, cb)
+    ran = true
+    const moved = (err: NodeJS.ErrnoException | null) => (after ? after(() => cb(err), String(to)) : cb(err))
+    const take = () => rename(from, to, moved)
+    if (before) before(take, String(to))
+    else take()
+  })
+  return () => ran
+}
+
 describe('FileStore', () => {
   it('creates its folder, however deep', () => {
     const store = new FileStore({ dir: path.join(dir, 'a', 'b', 'c'), reapInterval: 0 })
@@ -500,16 +522,10 @@ describe('expiry racing a save (ours only)', () => {
     const store = fileStore()
     const file = await savedFile(store, 'race', storedSession(-1, { n: 1 }))
     const other = fileStore()
-    let planted = false
-    const rename = fs.rename
-    vi.spyOn(fs, 'rename').mockImplementation((from: fs.PathLike, to: fs.PathLike, cb: fs.NoParamCallback) => {
-      if (planted || String(from) !== file) return rename(from, to, cb)
-      planted = true
-      rename(from, to, (err) => other.set('race', storedSession(60_000, { n: 2 }), () => cb(err)))
-    })
+    const ran = aroundTheTake(file, { after: (done) => other.set('race', storedSession(60_000, { n: 2 }), done) })
     expect(await storeGet(store, 'race')).toBeUndefined()
     vi.restoreAllMocks()
-    expect(planted).toBe(true)
+    expect(ran()).toBe(true)
     expect(await storeGet(store, 'race')).toMatchObject({ n: 2 })
     expect(fs.readdirSync(store.dir)).toEqual([path.basename(file)])
   })
@@ -716,36 +732,18 @@ describe('FileStore: refusals, the file itself, and what reap leaves (ours only)
 })
 
 describe('FileStore: an expired file changed while it is taken, capital letters, stale temporary files (ours only)', () => {
-  /** A step another process takes on the session file; `aside` is where the store has just moved it. */
-  type Step = (done: () => void, aside: string) => void
-
-  /**
-   * Let `before` run just before `store` moves `file` aside to judge it, and
-   * `after` just after: the two moments another process can change it. The
-   * returned function says whether they ran.
-   */
-  function aroundTheTake(file: string, before: Step, after?: Step): () => boolean {
-    let ran = false
-    const rename = fs.rename
-    vi.spyOn(fs, 'rename').mockImplementation((from: fs.PathLike, to: fs.PathLike, cb: fs.NoParamCallback) => {
-      if (ran || String(from) !== file) return rename(from, to, cb)
-      ran = true
-      const moved = (err: NodeJS.ErrnoException | null) => (after ? after(() => cb(err), String(to)) : cb(err))
-      before(() => rename(from, to, moved), String(to))
-    })
-    return () => ran
-  }
-
   it('a save in the same second as the read, where the file system keeps whole seconds, is told apart by its text and survives', async () => {
     const store = fileStore()
     const file = await savedFile(store, 'race', storedSession(-60_000, { n: 1 }))
     // a whole second before the expiry, so the modification time does not move it
     const second = Math.floor((Date.now() - 120_000) / 1000)
     fs.utimesSync(file, second, second)
-    const ran = aroundTheTake(file, (done) => {
-      fs.writeFileSync(file, JSON.stringify(storedSession(60_000, { n: 2 })))
-      fs.utimesSync(file, second, second)
-      done()
+    const ran = aroundTheTake(file, {
+      before: (done) => {
+        fs.writeFileSync(file, JSON.stringify(storedSession(60_000, { n: 2 })))
+        fs.utimesSync(file, second, second)
+        done()
+      }
     })
     expect(await storeGet(store, 'race')).toBeUndefined()
     vi.restoreAllMocks()
@@ -756,7 +754,7 @@ describe('FileStore: an expired file changed while it is taken, capital letters,
   it('a touch between the read and the removal moves the expiry on, and the session survives', async () => {
     const store = fileStore()
     const file = await savedFile(store, 'race', storedSession(-60_000, { n: 1 }))
-    const ran = aroundTheTake(file, (done) => fileStore().touch('race', storedSession(60_000), done))
+    const ran = aroundTheTake(file, { before: (done) => fileStore().touch('race', storedSession(60_000), done) })
     expect(await storeGet(store, 'race')).toBeUndefined()
     vi.restoreAllMocks()
     expect(ran()).toBe(true)
@@ -766,14 +764,12 @@ describe('FileStore: an expired file changed while it is taken, capital letters,
   it("a taken file that another store's clear removes at once reads as no session, and nothing is thrown", async () => {
     const store = fileStore()
     const file = await savedFile(store, 'race', storedSession(-60_000, { n: 1 }))
-    const ran = aroundTheTake(
-      file,
-      (done) => done(),
-      (done, aside) => {
+    const ran = aroundTheTake(file, {
+      after: (done, aside) => {
         fs.unlinkSync(aside)
         done()
       }
-    )
+    })
     expect(await failOnEscape(() => storeGet(store, 'race'))).toBeUndefined()
     expect(ran()).toBe(true)
     expect(fs.readdirSync(store.dir)).toEqual([])
@@ -783,11 +779,10 @@ describe('FileStore: an expired file changed while it is taken, capital letters,
     const store = fileStore()
     const other = fileStore()
     const file = await savedFile(store, 'race', storedSession(-60_000, { n: 1 }))
-    const ran = aroundTheTake(
-      file,
-      (done) => other.set('race', storedSession(60_000, { n: 2 }), done),
-      (done) => other.set('race', storedSession(60_000, { n: 3 }), done)
-    )
+    const ran = aroundTheTake(file, {
+      before: (done) => other.set('race', storedSession(60_000, { n: 2 }), done),
+      after: (done) => other.set('race', storedSession(60_000, { n: 3 }), done)
+    })
     expect(await storeGet(store, 'race')).toBeUndefined()
     vi.restoreAllMocks()
     expect(ran()).toBe(true)
